@@ -1,0 +1,117 @@
+"""Measurement devices: true gait → observed endpoint, with each device's documented error.
+
+Errors are per measure: a relative bias and an absolute noise SD of one test
+(within-session measurement error). Day-to-day biological variability belongs to
+the simulator, not the device.
+
+Sources
+-------
+- Stopwatch 10-metre walk: MDC95 ≈ 0.09 m/s in PD (REFERENCE §3; Steffen & Seney
+  2008, Phys Ther 88:733) → SEM = MDC95 / (1.96·√2) ≈ 0.032 m/s; hand timing reads
+  ≈ 2 % fast (reaction time at start/stop).
+- Instrumented walkway (GAITRite): ICC > 0.9, speed error ≈ 0.02 m/s, step length
+  ≈ 1 cm (Webster et al. 2005, Gait Posture 22:317; Bilney 2003).
+- Pressure insoles: timing-based, stride time error ≈ 10 ms, speed from stride
+  length estimates ≈ 0.05 m/s (Hegde 2016 review).
+- Ankle IMU: stride length error ≈ 1.5 ± 6.8 cm, speed ≈ 0.02 ± 0.06 m/s
+  (Mariani et al. 2010, J Biomech 43:2999).
+- Lumbar IMU: speed error ≈ 0.08 m/s (Zijlstra & Hof 2003 inverted-pendulum model).
+- Smartphone video pose: speed error ≈ 0.05–0.1 m/s, step length ≈ 3 cm, cadence
+  ≈ 2 steps/min (Stenum et al. 2021, PLoS Comput Biol 17:e1008935).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class MeasureError:
+    relative_bias: float
+    noise_sd: float
+
+
+@dataclass(frozen=True)
+class Device:
+    name: str
+    description: str
+    errors: dict[str, MeasureError]
+
+    def measures(self) -> tuple[str, ...]:
+        return tuple(self.errors)
+
+
+DEVICES: dict[str, Device] = {
+    "stopwatch_10mwt": Device(
+        "stopwatch_10mwt", "stopwatch-timed 10-metre walk test",
+        {"gait_speed_m_s": MeasureError(0.02, 0.032)},
+    ),
+    "walkway": Device(
+        "walkway", "instrumented walkway (pressure-sensitive mat)",
+        {
+            "gait_speed_m_s": MeasureError(0.0, 0.02), "step_length_m": MeasureError(0.0, 0.01),
+            "stride_length_m": MeasureError(0.0, 0.015), "cadence_steps_min": MeasureError(0.0, 1.0),
+            "stride_time_s": MeasureError(0.0, 0.01), "stride_time_cv_pct": MeasureError(0.0, 0.3),
+            "stance_pct": MeasureError(0.0, 0.8), "swing_pct": MeasureError(0.0, 0.8),
+            "double_support_pct": MeasureError(0.0, 1.2),
+        },
+    ),
+    "insoles": Device(
+        "insoles", "pressure insoles (vertical force under each foot, continuous walk)",
+        {
+            "gait_speed_m_s": MeasureError(0.0, 0.05), "cadence_steps_min": MeasureError(0.0, 0.8),
+            "stride_time_s": MeasureError(0.0, 0.01), "stride_time_cv_pct": MeasureError(0.0, 0.25),
+            "stance_pct": MeasureError(0.0, 1.0), "swing_pct": MeasureError(0.0, 1.0),
+            "double_support_pct": MeasureError(0.0, 1.5),
+        },
+    ),
+    "imu_ankle": Device(
+        "imu_ankle", "ankle-worn inertial sensor",
+        {
+            "gait_speed_m_s": MeasureError(0.015, 0.06), "stride_length_m": MeasureError(0.01, 0.068),
+            "step_length_m": MeasureError(0.01, 0.034), "cadence_steps_min": MeasureError(0.0, 1.5),
+            "stride_time_s": MeasureError(0.0, 0.015), "stride_time_cv_pct": MeasureError(0.0, 0.4),
+        },
+    ),
+    "imu_lumbar": Device(
+        "imu_lumbar", "lumbar-worn inertial sensor",
+        {
+            "gait_speed_m_s": MeasureError(0.0, 0.08), "step_length_m": MeasureError(0.0, 0.05),
+            "cadence_steps_min": MeasureError(0.0, 1.5), "stride_time_s": MeasureError(0.0, 0.015),
+            "stride_time_cv_pct": MeasureError(0.0, 0.5),
+        },
+    ),
+    "phone_video": Device(
+        "phone_video", "smartphone video with 2D pose estimation",
+        {
+            "gait_speed_m_s": MeasureError(0.0, 0.07), "step_length_m": MeasureError(0.0, 0.03),
+            "stride_length_m": MeasureError(0.0, 0.05), "cadence_steps_min": MeasureError(0.0, 2.0),
+            "peak_knee_flexion_swing_deg": MeasureError(0.0, 4.0),
+        },
+    ),
+}
+
+
+def measure(
+    true_gait: Mapping[str, np.ndarray], *, device: str, rng: np.random.Generator
+) -> dict[str, np.ndarray]:
+    """Observe true gait through ``device``: only the measures it reports, with its error.
+
+    Examples
+    --------
+    >>> obs = measure({"gait_speed_m_s": np.array([1.2])}, device="stopwatch_10mwt",
+    ...               rng=np.random.default_rng(0))
+    >>> sorted(obs)
+    ['gait_speed_m_s']
+    """
+    spec = DEVICES[device]
+    observed = {}
+    for name, err in spec.errors.items():
+        if name not in true_gait:
+            continue
+        value = np.asarray(true_gait[name], dtype=float)
+        observed[name] = value * (1.0 + err.relative_bias) + rng.normal(0.0, err.noise_sd, size=value.shape)
+    return observed

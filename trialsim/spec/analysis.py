@@ -1,0 +1,77 @@
+"""How a simulated trial is analysed and decided."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field, model_validator
+
+from trialsim.spec.base import Spec
+
+
+class BorrowingSpec(Spec):
+    """Borrowing from the synthetic (external) control arm.
+
+    ``none`` ignores it; ``full`` pools it with the concurrent controls;
+    ``commensurate`` shrinks the external mean toward the concurrent control mean
+    with a commensurability SD ``commensurate_sd`` (Hobbs 2011); ``robust_mixture``
+    uses the external arm as an informative prior component with weight
+    ``1 - robust_weight`` and a vague component with weight ``robust_weight``
+    (Schmidli 2014 robust MAP).
+    """
+
+    method: Literal["none", "full", "commensurate", "robust_mixture"] = "none"
+    commensurate_sd: float = Field(0.05, gt=0, le=10, description="SD of the drift between external and concurrent control mean change (endpoint units)")
+    robust_weight: float = Field(0.2, ge=0, le=1, description="prior weight of the vague component in the robust mixture")
+    vague_sd: float = Field(1.0, gt=0, le=100, description="SD of the vague component (endpoint units)")
+
+
+class DecisionSpec(Spec):
+    """Success if P(effect > threshold | data) >= probability (Bayesian), or one-sided p < alpha (frequentist)."""
+
+    threshold: float = Field(0.0, description="effect (endpoint units) that must be exceeded; 0 for superiority")
+    probability: float = Field(0.975, gt=0.5, lt=1.0, description="posterior probability required for success")
+    alpha: float = Field(0.025, gt=0, lt=0.5, description="one-sided alpha for frequentist references and type I error targets")
+    clinically_important_difference: float = Field(0.1, ge=0, description="CID reported as P(effect > CID)")
+
+
+class AnalysisSpec(Spec):
+    """The analysis model of the primary endpoint."""
+
+    method: Literal["bayesian_ancova", "mmrm", "frequentist_ancova", "frequentist_mmrm"] = "bayesian_ancova"
+    prognostic_adjustment: bool = Field(False, description="PROCOVA: digital-twin prediction as a covariate")
+    borrowing: BorrowingSpec = BorrowingSpec()
+    residual_correlation: Literal["unstructured", "ar1"] = "unstructured"
+    effect_prior_sd: float = Field(1.0, gt=0, description="SD of the normal prior on the treatment effect (endpoint units)")
+    nuisance_prior_sd: float = Field(10.0, gt=0, description="SD of the normal priors on control means and covariate slopes (endpoint units)")
+    residual_sd_prior_scale: float = Field(1.0, gt=0, description="scale of the half-normal prior on the residual SD (endpoint units)")
+    engine: Literal["fast", "pymc"] = Field("fast", description="fast: exact conjugate/Laplace posteriors; pymc: NUTS per replicate (slow, for verification)")
+
+    @model_validator(mode="after")
+    def _borrowing_needs_bayes(self) -> AnalysisSpec:
+        if self.borrowing.method != "none" and self.method.startswith("frequentist"):
+            raise ValueError("borrowing needs a Bayesian method (allowed: bayesian_ancova, mmrm)")
+        return self
+
+
+class DesignSearchSpec(Spec):
+    """Candidate designs and the operating characteristics the recommended one must meet."""
+
+    n_per_arm: list[int] = Field(default_factory=lambda: [20, 30, 40, 60], min_length=1, description="concurrent patients per arm (control size; treatment size follows the allocation ratio)")
+    allocation_ratios: list[float] = Field(default_factory=lambda: [1.0], min_length=1, description="treatment:control ratios to try")
+    synthetic_control_n: list[int] = Field(default_factory=lambda: [0], min_length=1, description="synthetic control sizes to try (0 = no borrowing)")
+    target_power: float = Field(0.8, gt=0, lt=1)
+    max_type1_error: float = Field(0.025, gt=0, lt=0.5, description="type I error bound across every null/drift scenario")
+
+    @model_validator(mode="after")
+    def _check(self) -> DesignSearchSpec:
+        for n in self.n_per_arm:
+            if n < 2 or n > 100_000:
+                raise ValueError(f"n_per_arm value {n} outside 2..100000")
+        for r in self.allocation_ratios:
+            if not 0.1 <= r <= 10:
+                raise ValueError(f"allocation ratio {r} outside 0.1..10")
+        for m in self.synthetic_control_n:
+            if m < 0 or m > 100_000:
+                raise ValueError(f"synthetic_control_n value {m} outside 0..100000")
+        return self

@@ -1,0 +1,187 @@
+"""Study YAML: a trial design, its hypotheses and the scenarios it is judged under."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field, field_validator, model_validator
+
+from trialsim.physiology.parameters import CORE_PARAMETERS
+from trialsim.spec.analysis import AnalysisSpec, DecisionSpec, DesignSearchSpec
+from trialsim.spec.base import Spec
+from trialsim.spec.cohort import CohortSpec
+
+GaitMeasure = Literal[
+    "gait_speed_m_s", "step_length_m", "stride_length_m", "cadence_steps_min",
+    "stride_time_s", "stride_time_cv_pct", "stance_pct", "swing_pct",
+    "double_support_pct", "peak_knee_flexion_swing_deg",
+]
+Device = Literal["stopwatch_10mwt", "walkway", "insoles", "imu_ankle", "imu_lumbar", "phone_video"]
+SHIFTABLE = tuple(p for p in CORE_PARAMETERS if p not in ("height_m", "body_mass_kg", "age_years"))
+
+
+class ArmSpec(Spec):
+    name: str = Field(min_length=1, max_length=50, pattern=r"^[A-Za-z0-9_\-]+$")
+    role: Literal["control", "treatment"]
+    allocation: float = Field(gt=0, le=1, description="fraction of concurrent patients randomised to this arm")
+
+
+class EndpointSpec(Spec):
+    measure: GaitMeasure = "gait_speed_m_s"
+    summary: Literal["change_from_baseline"] = "change_from_baseline"
+    visit_week: float = Field(ge=0, description="primary visit (must be in visits_weeks)")
+    device: Device = "walkway"
+    better: Literal["higher", "lower"] = "higher"
+
+
+class ParameterShifts(Spec):
+    """Additive shifts of musculoskeletal parameters (ratios; see ``trialsim physics params``)."""
+
+    shifts: dict[str, float] = Field(default_factory=dict)
+
+    @field_validator("shifts")
+    @classmethod
+    def _known(cls, value: dict[str, float]) -> dict[str, float]:
+        for name, shift in value.items():
+            if name not in SHIFTABLE:
+                raise ValueError(f"unknown parameter {name!r} (allowed: {', '.join(SHIFTABLE)})")
+            if abs(shift) > 2:
+                raise ValueError(f"shift of {name} is {shift}, beyond ±2")
+        return value
+
+
+class SymptomaticEffect(ParameterShifts):
+    """Shifts physiology while the drug acts: linear onset, exponential wash-out after ``stop_week``."""
+
+    onset_weeks: float = Field(4.0, ge=0, le=104)
+    stop_week: float | None = Field(None, ge=0, description="week the treatment stops (None: never)")
+    washout_weeks: float = Field(2.0, gt=0, le=104)
+
+
+class TreatmentSpec(Spec):
+    """Mechanisms a study's drug acts through; scenarios scale them by ``effect_scale``."""
+
+    symptomatic: SymptomaticEffect | None = None
+    disease_modifying_fraction: float = Field(0.0, ge=0, le=1, description="fraction by which progression is slowed")
+    responder_fraction: float = Field(1.0, ge=0, le=1, description="fraction of treated patients who respond at all")
+
+
+class PlaceboSpec(ParameterShifts):
+    """Placebo response in every arm (same shift), with the same onset as the drug."""
+
+    onset_weeks: float = Field(2.0, ge=0, le=104)
+
+
+class ProgressionSpec(Spec):
+    """Latent disease progression per patient, in the condition's progression scale per year.
+
+    Parkinson's: MDS-UPDRS III points/year (≈ +3, PPMI-based simulator, J Parkinsons Dis 2024);
+    MCI: MoCA points/year (negative = decline); stroke (chronic) and CP: ≈ 0.
+    """
+
+    rate_per_year: float = Field(0.0, ge=-50, le=50)
+    rate_sd_per_year: float = Field(0.0, ge=0, le=50)
+
+
+class DropoutSpec(Spec):
+    """Dropout by the final visit; ``mar`` depends on baseline severity, ``mnar`` on the unobserved outcome."""
+
+    mechanism: Literal["none", "mcar", "mar", "mnar"] = "none"
+    rate: float = Field(0.0, ge=0, le=0.9, description="expected fraction dropped out by the last visit")
+    log_odds_per_sd: float = Field(0.8, ge=-5, le=5, description="mar/mnar: log-odds of dropout per SD of the driver")
+
+
+class DriftSpec(Spec):
+    """How the synthetic control population differs from the trial's concurrent controls."""
+
+    age_shift_years: float = Field(0.0, ge=-30, le=30)
+    outcome_offset: float = Field(0.0, ge=-5, le=5, description="added to synthetic controls' change from baseline (endpoint units)")
+
+
+class SyntheticControlSpec(Spec):
+    enabled: bool = False
+    drift: DriftSpec = DriftSpec()
+
+
+class ScenarioSpec(Spec):
+    name: str = Field(min_length=1, max_length=50, pattern=r"^[A-Za-z0-9_\-]+$")
+    effect_scale: float = Field(1.0, ge=0, le=10, description="multiplies every treatment mechanism; 0 = null")
+    drift: DriftSpec | None = Field(None, description="overrides synthetic_control.drift")
+
+    @property
+    def is_null(self) -> bool:
+        return self.effect_scale == 0
+
+
+class StudySpec(Spec):
+    """A trial design and the scenarios its operating characteristics are computed under."""
+
+    schema_version: Literal[1] = 1
+    name: str = Field(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9_\-]+$")
+    description: str = Field("", max_length=5000)
+    seed: int = Field(0, ge=0, le=2**32 - 1)
+    cohort: str | CohortSpec = Field(description="cohort YAML path (relative to this file) or an inline cohort")
+    simulator: Literal["reference", "generator"] = Field("reference", description="gait simulator: statistical reference model or the physics-trained generator")
+    arms: list[ArmSpec] = Field(min_length=2, max_length=2)
+    visits_weeks: list[float] = Field(min_length=2, max_length=52)
+    endpoint: EndpointSpec
+    treatment: TreatmentSpec = TreatmentSpec()
+    placebo: PlaceboSpec = PlaceboSpec()
+    progression: ProgressionSpec = ProgressionSpec()
+    dropout: DropoutSpec = DropoutSpec()
+    synthetic_control: SyntheticControlSpec = SyntheticControlSpec()
+    analysis: AnalysisSpec = AnalysisSpec()
+    decision: DecisionSpec = DecisionSpec()
+    design: DesignSearchSpec = DesignSearchSpec()
+    scenarios: list[ScenarioSpec] = Field(min_length=1, max_length=50)
+    replicates: int = Field(200, ge=1, le=10**15)
+
+    @field_validator("cohort")
+    @classmethod
+    def _cohort_path(cls, value: str | CohortSpec) -> str | CohortSpec:
+        if isinstance(value, str):
+            if not value.endswith((".yaml", ".yml")):
+                raise ValueError("cohort path must name a .yaml file")
+            if value.startswith(("/", "~")) or "\x00" in value:
+                raise ValueError("cohort path must be relative to the study file")
+        return value
+
+    @model_validator(mode="after")
+    def _consistency(self) -> StudySpec:
+        roles = sorted(a.role for a in self.arms)
+        if roles != ["control", "treatment"]:
+            raise ValueError("arms: need exactly one control and one treatment arm")
+        if len({a.name for a in self.arms}) != len(self.arms):
+            raise ValueError("arms: names must be unique")
+        total = sum(a.allocation for a in self.arms)
+        if abs(total - 1) > 1e-6:
+            raise ValueError(f"arms: allocations sum to {total:g}, must sum to 1")
+        visits = self.visits_weeks
+        if visits[0] != 0:
+            raise ValueError("visits_weeks: the first visit must be baseline, week 0")
+        if any(b <= a for a, b in zip(visits, visits[1:], strict=False)):
+            raise ValueError("visits_weeks: must be strictly increasing")
+        if visits[-1] > 520:
+            raise ValueError("visits_weeks: last visit beyond 520 weeks")
+        if self.endpoint.visit_week not in visits or self.endpoint.visit_week == 0:
+            raise ValueError(
+                f"endpoint.visit_week {self.endpoint.visit_week:g} must be a post-baseline visit "
+                f"(allowed: {', '.join(f'{v:g}' for v in visits[1:])})"
+            )
+        if len({s.name for s in self.scenarios}) != len(self.scenarios):
+            raise ValueError("scenarios: names must be unique")
+        if self.analysis.borrowing.method != "none" and not self.synthetic_control.enabled:
+            raise ValueError("analysis.borrowing needs synthetic_control.enabled: true")
+        return self
+
+    @property
+    def control_arm(self) -> ArmSpec:
+        return next(a for a in self.arms if a.role == "control")
+
+    @property
+    def treatment_arm(self) -> ArmSpec:
+        return next(a for a in self.arms if a.role == "treatment")
+
+    @property
+    def primary_visit_index(self) -> int:
+        return self.visits_weeks.index(self.endpoint.visit_week)

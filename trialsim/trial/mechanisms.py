@@ -1,0 +1,66 @@
+"""Time courses of disease progression and treatment mechanisms, acting on physiology."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from trialsim.physiology.parameters import PARAMETERS
+from trialsim.spec.study import StudySpec, SymptomaticEffect
+
+#: the continuous severity score that progression moves, per condition, and its direction
+#: (+1: the score rises as disease worsens)
+PROGRESSION_SCORE: dict[str, tuple[str, float]] = {
+    "parkinsons": ("updrs_iii", 1.0),
+    "mci": ("moca_score", -1.0),
+    "stroke": ("fugl_meyer_le", -1.0),
+    "cerebral_palsy": ("gmfcs_level", 1.0),
+}
+SCORE_BOUNDS: dict[str, tuple[float, float]] = {
+    "updrs_iii": (0.0, 132.0), "moca_score": (0.0, 30.0), "fugl_meyer_le": (0.0, 34.0), "gmfcs_level": (1.0, 5.0),
+}
+
+
+def onset_profile(weeks: np.ndarray, *, onset_weeks: float, stop_week: float | None = None, washout_weeks: float = 1.0) -> np.ndarray:
+    """Fraction of full effect at each time: linear onset, exponential wash-out after ``stop_week``."""
+    t = np.asarray(weeks, dtype=float)
+    ramp = np.ones_like(t) if onset_weeks == 0 else np.clip(t / onset_weeks, 0.0, 1.0)
+    ramp = np.where(t > 0, ramp, 0.0)
+    if stop_week is not None:
+        after = t > stop_week
+        at_stop = 1.0 if onset_weeks == 0 else min(1.0, stop_week / onset_weeks)
+        ramp = np.where(after, at_stop * np.exp(-(t - stop_week) / washout_weeks), ramp)
+    return ramp
+
+
+def progressed_severity(
+    severity0: dict[str, np.ndarray], *, condition: str, weeks: np.ndarray, rate_per_year: np.ndarray,
+    slowing: np.ndarray,
+) -> dict[str, np.ndarray]:
+    """Severity at each visit: ``(N, V)`` arrays from baseline ``(N,)`` and per-patient rates."""
+    out = {k: np.repeat(v[:, None], len(weeks), axis=1) for k, v in severity0.items()}
+    if condition not in PROGRESSION_SCORE:
+        return out
+    score, _ = PROGRESSION_SCORE[condition]
+    years = np.asarray(weeks, dtype=float)[None, :] / 52.0
+    low, high = SCORE_BOUNDS[score]
+    out[score] = np.clip(out[score] + (rate_per_year * (1.0 - slowing))[:, None] * years, low, high)
+    return out
+
+
+def apply_shifts(
+    params: dict[str, np.ndarray], shifts: dict[str, float], amount: np.ndarray
+) -> dict[str, np.ndarray]:
+    """Add ``shift * amount`` to each named parameter (amount broadcasts), clipped to its range."""
+    out = dict(params)
+    for name, shift in shifts.items():
+        p = PARAMETERS[name]
+        out[name] = np.clip(out[name] + shift * amount, p.low, p.high)
+    return out
+
+
+def symptomatic_amount(effect: SymptomaticEffect, weeks: np.ndarray) -> np.ndarray:
+    return onset_profile(weeks, onset_weeks=effect.onset_weeks, stop_week=effect.stop_week, washout_weeks=effect.washout_weeks)
+
+
+def placebo_amount(study: StudySpec, weeks: np.ndarray) -> np.ndarray:
+    return onset_profile(weeks, onset_weeks=study.placebo.onset_weeks)
