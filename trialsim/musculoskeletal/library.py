@@ -1,0 +1,317 @@
+"""Simulation library: many patients' gait solves, cached, resumable, consolidated.
+
+Design
+------
+A scrambled Sobol sequence per phenotype (scipy.stats.qmc), interleaved by a fixed
+20-slot pattern so that a longer library extends a shorter one (same seed → the
+first N samples are always the same). Phenotypes and their ranges:
+
+- ``healthy`` (6/20): near nominal (strength 0.8–1.2, no contracture);
+- ``parkinsons`` (4/20): neural drive 0.6–0.95, passive stiffness 1.2–2.5,
+  activation time ×1.2–2.2, age 55–85, mild weakness (Zanardi 2021 direction:
+  slower, shorter steps);
+- ``cerebral_palsy`` (3/20): contracture of knee flexors / plantar flexors / hip
+  flexors (fibre length 0.7–1.0; Park 2022 range), weakness 0.4–0.9, stiffer
+  passive muscle, smaller bodies (1.2–1.8 m, 8–30 y);
+- ``stroke`` (3/20): unilateral (left) weakness 0.3–0.8 of every group, solved
+  over a full cycle so the sides can differ;
+- ``broad`` (4/20): every core parameter over a walking-compatible range.
+
+Each sample also carries the imposed average speed (factor × 1.2 m/s × H/1.75);
+cost of transport is recorded so that a patient's self-selected speed can be
+found as the minimum of cost of transport over speed.
+
+Storage (``DIR``): ``design.json`` (the full design), ``sims/<sha256>.json`` (one
+record per solve, keyed by the hash of its inputs, written atomically),
+``simulations.parquet`` (one row per sim: inputs, measures, status) and
+``curves.parquet`` (one row per sim and gait-cycle point, one column per curve).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import math
+import os
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from trialsim.errors import InputFileError
+from trialsim.physiology.parameters import MUSCLE_GROUPS, PARAMETERS
+
+log = logging.getLogger(__name__)
+
+LIBRARY_VERSION = 1
+PATTERN = ("healthy", "parkinsons", "broad", "healthy", "cerebral_palsy", "stroke", "healthy", "parkinsons",
+           "broad", "healthy", "cerebral_palsy", "stroke", "healthy", "parkinsons", "broad", "healthy",
+           "cerebral_palsy", "stroke", "parkinsons", "broad")
+_STRENGTH = [f"strength_{g}" for g in MUSCLE_GROUPS]
+
+#: per phenotype: parameter → (low, high); "bmi" and "speed_factor" are design-only
+PHENOTYPES: dict[str, dict[str, tuple[float, float]]] = {
+    "healthy": {"height_m": (1.50, 1.95), "bmi": (19.0, 29.0), "age_years": (20.0, 80.0),
+                "speed_factor": (0.75, 1.25), **{s: (0.8, 1.2) for s in _STRENGTH}},
+    "parkinsons": {"height_m": (1.50, 1.90), "bmi": (20.0, 30.0), "age_years": (55.0, 85.0),
+                   "speed_factor": (0.65, 1.1), "neural_drive": (0.6, 0.95), "passive_stiffness": (1.2, 2.5),
+                   "activation_time_scale": (1.2, 2.2), "strength_all": (0.7, 1.0)},
+    "cerebral_palsy": {"height_m": (1.20, 1.80), "bmi": (16.0, 25.0), "age_years": (8.0, 30.0),
+                       "speed_factor": (0.7, 1.1), "fiber_length_knee_flexors": (0.7, 1.0),
+                       "fiber_length_plantarflexors": (0.7, 1.0), "fiber_length_hip_flexors": (0.8, 1.0),
+                       "strength_all": (0.4, 0.9), "passive_stiffness": (1.0, 2.0)},
+    "stroke": {"height_m": (1.55, 1.90), "bmi": (20.0, 30.0), "age_years": (45.0, 85.0),
+               "speed_factor": (0.6, 1.0), "strength_all_l": (0.3, 0.8), "neural_drive": (0.8, 1.0)},
+    "broad": {"height_m": (1.30, 1.95), "bmi": (17.0, 30.0), "age_years": (10.0, 85.0),
+              "speed_factor": (0.7, 1.3), "neural_drive": (0.6, 1.0), "passive_stiffness": (1.0, 2.5),
+              "activation_time_scale": (1.0, 2.0), **{s: (0.5, 1.3) for s in _STRENGTH},
+              **{f"fiber_length_{g}": (0.8, 1.05) for g in MUSCLE_GROUPS}},
+}
+
+SolveFn = Callable[[dict[str, float], float, dict[str, Any], float], dict[str, Any]]
+
+
+def design(n: int, *, seed: int = 0) -> list[dict[str, Any]]:
+    """The first ``n`` samples of the library design: ``{"id", "phenotype", "params", "speed_m_s"}``."""
+    from scipy.stats import qmc
+
+    counts = Counter(PATTERN[i % len(PATTERN)] for i in range(n))
+    points = {}
+    for k, (name, ranges) in enumerate(PHENOTYPES.items()):
+        if counts[name]:
+            sobol = qmc.Sobol(len(ranges), scramble=True, seed=np.random.default_rng([seed, k]))
+            m = max(1, math.ceil(math.log2(counts[name])))
+            points[name] = sobol.random_base2(m)[: counts[name]]
+    used: Counter[str] = Counter()
+    samples = []
+    for i in range(n):
+        name = PATTERN[i % len(PATTERN)]
+        u = points[name][used[name]]
+        used[name] += 1
+        values = {key: lo + float(x) * (hi - lo) for (key, (lo, hi)), x in zip(PHENOTYPES[name].items(), u, strict=True)}
+        params, speed = _to_params(values)
+        samples.append({"index": i, "phenotype": name, "params": params, "speed_m_s": speed})
+    for s in samples:
+        s["id"] = sample_id(s["params"], s["speed_m_s"])
+    return samples
+
+
+def _to_params(values: dict[str, float]) -> tuple[dict[str, float], float]:
+    height = values.pop("height_m")
+    bmi = values.pop("bmi")
+    factor = values.pop("speed_factor")
+    params = {"height_m": height, "body_mass_kg": float(np.clip(bmi * height**2, 20.0, 140.0))}
+    for key, v in values.items():
+        if key == "strength_all":
+            params.update({s: v for s in _STRENGTH})
+        elif key == "strength_all_l":
+            params.update({f"{s}_l": v for s in _STRENGTH})
+        else:
+            params[key] = v
+    params = {k: round(float(np.clip(v, PARAMETERS[k].low, PARAMETERS[k].high)), 4) for k, v in params.items()}
+    return params, round(1.2 * height / 1.75 * factor, 4)
+
+
+def sample_id(params: dict[str, float], speed_m_s: float, settings: dict[str, Any] | None = None) -> str:
+    """sha256 of a solve's inputs (parameters, speed, solver settings, library version)."""
+    payload = {"params": {k: round(float(v), 6) for k, v in sorted(params.items())},
+               "speed_m_s": round(float(speed_m_s), 6), "settings": settings or {}, "version": LIBRARY_VERSION}
+    return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()[:24]
+
+
+def default_solve(params: dict[str, float], speed_m_s: float, settings: dict[str, Any], timeout_s: float) -> dict[str, Any]:
+    """The real physics solve (one thread, in a worker subprocess with a hard timeout)."""
+    from trialsim.musculoskeletal.simulation import simulate_gait
+
+    sim = simulate_gait(params, speed_m_s=speed_m_s, timeout_s=timeout_s, threads=1, **settings)
+    return sim.to_record()
+
+
+def run_sample(sample: dict[str, Any], out_dir: str, settings: dict[str, Any], timeout_s: float,
+               solve_fn: SolveFn | None = None) -> dict[str, Any]:
+    """Solve one design sample unless cached; write ``sims/<id>.json`` atomically. Returns a summary."""
+    path = Path(out_dir) / "sims" / f"{sample['id']}.json"
+    if path.exists():
+        return {"id": sample["id"], "cached": True}
+    fn = solve_fn or default_solve
+    try:
+        record = fn(sample["params"], sample["speed_m_s"], settings, timeout_s)
+    except Exception as exc:  # a failed solve is recorded, never dropped
+        record = {"success": False, "status": "Error", "failure_reason": f"{type(exc).__name__}: {exc}",
+                  "objective": math.nan, "iterations": 0, "wall_time_s": math.nan, "measures": {}, "curves": {}}
+    record.update(id=sample["id"], index=sample["index"], phenotype=sample["phenotype"],
+                  params=sample["params"], speed_m_s=sample["speed_m_s"])
+    _atomic_write(path, json.dumps(record, allow_nan=True, separators=(",", ":")))
+    return {"id": sample["id"], "cached": False, "success": bool(record.get("success"))}
+
+
+def _atomic_write(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp.write_text(text)
+    tmp.replace(path)
+
+
+def build_library(
+    out_dir: str | Path,
+    *,
+    n: int,
+    workers: int = 1,
+    scheduler_address: str | None = None,
+    seed: int = 0,
+    timeout_s: float = 900.0,
+    mesh_intervals: int = 25,
+    tolerance: float = 1e-3,
+    solve_fn: SolveFn | None = None,
+) -> SimulationLibrary:
+    """Run (or resume) the first ``n`` design samples and consolidate the library.
+
+    Finished samples (``sims/<id>.json``) are skipped, so a killed build resumes.
+    ``workers=0`` runs in this process (tests); otherwise a dask ``LocalCluster``
+    with ``workers`` single-threaded worker processes, or the cluster at
+    ``scheduler_address``.
+
+    Examples
+    --------
+    >>> lib = build_library("runs/lib", n=20, workers=2)  # doctest: +SKIP
+    >>> library_status("runs/lib")["done"]  # doctest: +SKIP
+    """
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    samples = design(n, seed=seed)
+    settings = {"mesh_intervals": mesh_intervals, "tolerance": tolerance}
+    _atomic_write(out / "design.json", json.dumps({"seed": seed, "n": n, "settings": settings,
+                                                   "timeout_s": timeout_s, "samples": samples}))
+    pending = [s for s in samples if not (out / "sims" / f"{s['id']}.json").exists()]
+    log.info("library %s: %d samples, %d pending", out, len(samples), len(pending))
+    if pending and workers == 0 and scheduler_address is None:
+        for s in pending:
+            run_sample(s, str(out), settings, timeout_s, solve_fn)
+    elif pending:
+        _run_dask(pending, str(out), settings, timeout_s, solve_fn, workers, scheduler_address)
+    consolidate(out)
+    return load_library(out)
+
+
+def _run_dask(pending: list[dict[str, Any]], out: str, settings: dict[str, Any], timeout_s: float,
+              solve_fn: SolveFn | None, workers: int, scheduler_address: str | None) -> None:
+    from dask.distributed import Client, LocalCluster, as_completed
+
+    cluster = None
+    if scheduler_address is None:
+        cluster = LocalCluster(n_workers=max(workers, 1), threads_per_worker=1, processes=True,
+                               dashboard_address=None)
+        client = Client(cluster)
+    else:
+        client = Client(scheduler_address)
+    try:
+        futures = [client.submit(run_sample, s, out, settings, timeout_s, solve_fn, key=f"sim-{s['id']}", pure=False)
+                   for s in pending]
+        for i, fut in enumerate(as_completed(futures), start=1):
+            res = fut.result()
+            log.info("sim %s done (%d/%d) success=%s", res["id"], i, len(futures), res.get("success"))
+            if i % 5 == 0:
+                consolidate(Path(out))
+    finally:
+        client.close()
+        if cluster is not None:
+            cluster.close()
+
+
+def _records(out: Path) -> list[dict[str, Any]]:
+    records = []
+    for path in sorted((out / "sims").glob("*.json")):
+        try:
+            records.append(json.loads(path.read_text()))
+        except (OSError, json.JSONDecodeError):
+            log.warning("unreadable library record %s", path)
+    return records
+
+
+def consolidate(out_dir: str | Path) -> None:
+    """Write ``simulations.parquet`` and ``curves.parquet`` from ``sims/*.json`` (atomic)."""
+    out = Path(out_dir)
+    sims, curves = _frames(_records(out))
+    for frame, name in ((sims, "simulations.parquet"), (curves, "curves.parquet")):
+        tmp = out / f".{name}.tmp"
+        frame.to_parquet(tmp, index=False)
+        tmp.replace(out / name)
+
+
+def _frames(records: list[dict[str, Any]]) -> tuple[Any, Any]:
+    import pandas as pd
+
+    rows, curve_frames = [], []
+    for r in records:
+        row = {"sim_id": r["id"], "design_index": r.get("index"), "phenotype": r.get("phenotype"),
+               "speed_target_m_s": r.get("speed_m_s"), "success": bool(r.get("success")),
+               "status": r.get("status"), "failure_reason": r.get("failure_reason", ""),
+               "objective": r.get("objective"), "iterations": r.get("iterations"),
+               "wall_time_s": r.get("wall_time_s"), "full_cycle": bool(r.get("full_cycle") or False)}
+        params = {name: p.nominal for name, p in PARAMETERS.items()}
+        params.update(r.get("params", {}))
+        row.update({f"param_{k}": float(v) for k, v in params.items()})
+        row.update({k: (math.nan if v is None else float(v)) for k, v in r.get("measures", {}).items()})
+        rows.append(row)
+        if r.get("curves"):
+            cf = pd.DataFrame(r["curves"])
+            cf.insert(0, "sim_id", r["id"])
+            curve_frames.append(cf)
+    sims = pd.DataFrame(rows)
+    curves = pd.concat(curve_frames, ignore_index=True) if curve_frames else pd.DataFrame({"sim_id": [], "gait_cycle_pct": []})
+    if len(sims):
+        sims = sims.sort_values("design_index", kind="stable").reset_index(drop=True)
+    return sims, curves
+
+
+def library_status(out_dir: str | Path) -> dict[str, Any]:
+    """Counts of done / failed / pending solves and the failure reasons of a library directory."""
+    out = Path(out_dir)
+    if not out.is_dir():
+        raise InputFileError(f"{out}: not a library directory (expected a folder with design.json or sims/)")
+    design_path = out / "design.json"
+    planned = json.loads(design_path.read_text())["samples"] if design_path.exists() else []
+    records = _records(out)
+    done_ids = {r["id"] for r in records}
+    failed = [r for r in records if not r.get("success")]
+    reasons = Counter(str(r.get("failure_reason") or r.get("status"))[:120] for r in failed)
+    return {"done": len(records) - len(failed), "failed": len(failed),
+            "pending": sum(1 for s in planned if s["id"] not in done_ids), "planned": len(planned),
+            "failure_reasons": dict(reasons.most_common())}
+
+
+@dataclass(frozen=True)
+class SimulationLibrary:
+    """A consolidated library: one row per solve in ``simulations`` and the curves in long-wide form."""
+
+    path: Path
+    simulations: Any
+    curves: Any
+
+    @property
+    def successful(self) -> Any:
+        return self.simulations[self.simulations["success"]]
+
+
+def shipped_library_dir() -> Path:
+    """The library that ships with the package (``trialsim/data/library``)."""
+    return Path(str(resources.files("trialsim").joinpath("data/library")))
+
+
+def load_library(out_dir: str | Path | None = None) -> SimulationLibrary:
+    """Load a library directory (default: the shipped one), consolidating on the fly if needed."""
+    import pandas as pd
+
+    out = Path(out_dir) if out_dir is not None else shipped_library_dir()
+    if not out.is_dir():
+        raise InputFileError(f"{out}: library directory not found; build one with `trialsim library build --out {out}`")
+    sims_path, curves_path = out / "simulations.parquet", out / "curves.parquet"
+    if sims_path.exists() and curves_path.exists():
+        return SimulationLibrary(out, pd.read_parquet(sims_path), pd.read_parquet(curves_path))
+    sims, curves = _frames(_records(out))
+    return SimulationLibrary(out, sims, curves)

@@ -1,0 +1,117 @@
+"""Run one gait solve in a worker subprocess with a hard timeout.
+
+CasADi/IPOPT callbacks can hang or crash the interpreter (MOCO-NOTES), so each
+solve runs in ``python -m trialsim.musculoskeletal.runner REQUEST RESULT`` in its
+own process group, killed on timeout. A solve that fails, crashes or times out is
+returned as a record with ``success=False`` and its reason, never dropped.
+
+Worker policy: predictive solve warm-started from the given guess (default: the
+shipped nominal solution). If that fails and ``retrack_on_failure`` is set, the
+patient's own tracking solution is computed and the predictive solve is repeated
+from it.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+FAILED_MEASURES_NOTE = "no measures: solve failed"
+
+
+def run_solve(request: dict[str, Any], *, timeout_s: float) -> dict[str, Any]:
+    """Solve ``request`` in a subprocess; always returns a result record."""
+    start = time.perf_counter()
+    with tempfile.TemporaryDirectory(prefix="trialsim_solve_") as tmp:
+        req_path, out_path = Path(tmp) / "request.json", Path(tmp) / "result.json"
+        req_path.write_text(json.dumps(request))
+        env = dict(os.environ)
+        threads = str(request.get("settings", {}).get("threads", 1))
+        env.update(OMP_NUM_THREADS=threads, OPENBLAS_NUM_THREADS=threads, MKL_NUM_THREADS=threads)
+        log_path = Path(tmp) / "worker.log"
+        with open(log_path, "w") as log:
+            proc = subprocess.Popen(
+                [sys.executable, "-m", "trialsim.musculoskeletal.runner", str(req_path), str(out_path)],
+                stdout=log, stderr=subprocess.STDOUT, start_new_session=True, env=env,
+            )
+            try:
+                rc = proc.wait(timeout=timeout_s)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait()
+                return _failure(request, f"timeout after {timeout_s:g} s", time.perf_counter() - start, "Timeout")
+        if rc != 0 or not out_path.exists():
+            tail = log_path.read_text(errors="replace").strip().splitlines()[-3:]
+            return _failure(request, f"worker exited with code {rc}: {' | '.join(tail)[:300]}", time.perf_counter() - start, "WorkerCrashed")
+        result: dict[str, Any] = json.loads(out_path.read_text())
+        return result
+
+
+def _failure(request: dict[str, Any], reason: str, wall: float, status: str) -> dict[str, Any]:
+    return {
+        "success": False, "status": status, "failure_reason": reason, "objective": math.nan,
+        "iterations": 0, "wall_time_s": wall, "measures": {}, "curves": {},
+        "speed_m_s": request.get("speed_m_s"), "full_cycle": None,
+    }
+
+
+def solve_request(request: dict[str, Any]) -> dict[str, Any]:
+    """The worker's job (runs inside the subprocess)."""
+    from trialsim.musculoskeletal.extract import extract
+    from trialsim.musculoskeletal.gait import SolverSettings, solve_predictive, solve_tracking
+
+    start = time.perf_counter()
+    params = request["params"]
+    speed = float(request["speed_m_s"])
+    settings = SolverSettings(**request.get("settings", {}))
+    attempts = []
+    if request.get("mode") == "tracking":
+        outcome = solve_tracking(params, speed_m_s=speed, settings=settings)
+    else:
+        outcome = solve_predictive(params, speed_m_s=speed, settings=settings, guess=request.get("guess"))
+        attempts.append(f"warm start: {outcome.status} after {outcome.iterations} it")
+        if not outcome.success and request.get("retrack_on_failure", False):
+            tracked = solve_tracking(params, speed_m_s=speed, settings=settings, full_cycle=outcome.full_cycle)
+            attempts.append(f"tracking: {tracked.status} after {tracked.iterations} it")
+            outcome = solve_predictive(params, speed_m_s=speed, settings=settings, guess=tracked.solution, full_cycle=outcome.full_cycle)
+            attempts.append(f"from tracking: {outcome.status} after {outcome.iterations} it")
+    if request.get("save_solution"):
+        outcome.solution.write(str(request["save_solution"]))
+    result: dict[str, Any] = {
+        "success": outcome.success, "status": outcome.status,
+        "failure_reason": "" if outcome.success else f"IPOPT {outcome.status} ({'; '.join(attempts)})",
+        "objective": outcome.objective, "iterations": outcome.iterations,
+        "speed_m_s": speed, "full_cycle": outcome.full_cycle, "attempts": attempts,
+    }
+    try:
+        curves, measures = extract(outcome.solution, outcome.model, full_cycle=outcome.full_cycle,
+                                   body_mass_kg=float(params.get("body_mass_kg", 75.0)))
+    except Exception as exc:  # a diverged trajectory can break event detection
+        curves, measures = {}, {}
+        result["success"] = False
+        result["failure_reason"] = (result["failure_reason"] + f"; extraction failed: {exc}").strip("; ")
+    result["curves"], result["measures"] = curves, measures
+    result["wall_time_s"] = time.perf_counter() - start
+    return result
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    request = json.loads(Path(argv[0]).read_text())
+    result = solve_request(request)
+    tmp = Path(argv[1]).with_suffix(".tmp")
+    tmp.write_text(json.dumps(result, allow_nan=True))
+    tmp.replace(argv[1])
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
