@@ -119,7 +119,7 @@ def _analyze_chunk(
             fit = batched_gls(layout.stats(), index=eff, known_scale=False)
             return summarize_wald(fit, decision=decision, label=label, true_effect=batch.true_effect)
         drift = [layout.index("drift")] if m > 0 else []
-        prior_var = _base_prior_var(analysis, layout.columns)
+        prior_var = base_prior_var(analysis, layout.columns)
         comp_var, comp_logw = borrowing_components(analysis.borrowing, prior_var=prior_var, drift_indices=drift)
         common = {"effect_index": eff, "control_index": ctl,
                   "sigma_prior_scale": analysis.residual_sd_prior_scale}
@@ -140,7 +140,7 @@ def _analyze_chunk(
                          true_effect=batch.true_effect)
 
 
-def _base_prior_var(analysis: AnalysisSpec, covariates: tuple[str, ...], *, n_visits: int = 1) -> np.ndarray:
+def base_prior_var(analysis: AnalysisSpec, covariates: tuple[str, ...], *, n_visits: int = 1) -> np.ndarray:
     per_cov = [analysis.effect_prior_sd**2 if c == "effect" else analysis.nuisance_prior_sd**2
                for c in covariates]
     return np.repeat(np.asarray(per_cov, dtype=float), n_visits)
@@ -163,7 +163,7 @@ def _analyze_mmrm(
         fit = WaldFit(estimate=fit.estimate, se=fit.se, df=fit.df, sigma=sigma_primary)
         return summarize_wald(fit, decision=decision, label=label, true_effect=true_effect)
     drift = [layout.column("drift", v) for v in range(t)] if m > 0 else []
-    prior_var = _base_prior_var(analysis, layout.covariates, n_visits=t)
+    prior_var = base_prior_var(analysis, layout.covariates, n_visits=t)
     comp_var, comp_logw = borrowing_components(analysis.borrowing, prior_var=prior_var, drift_indices=drift)
 
     def posterior(stats: tuple[np.ndarray, ...], var: np.ndarray, logw: np.ndarray):
