@@ -1,0 +1,45 @@
+"""User mistakes on the physics CLI raise TrialsimError with the field named."""
+
+from __future__ import annotations
+
+import pytest
+
+from trialsim.cli_physics import ParameterError, parse_settings
+from trialsim.errors import TrialsimError
+
+
+def test_parse_ok():
+    assert parse_settings(["height_m=1.6", "strength_plantarflexors_l = 0.5"]) == {
+        "height_m": 1.6, "strength_plantarflexors_l": 0.5}
+
+
+@pytest.mark.parametrize(("item", "fragment"), [
+    ("heightm=1.6", "heightm"), ("height_m", "NAME=VALUE"), ("height_m=abc", "number"),
+    ("height_m=9", "1.1 to 2.05"), ("neural_drive=nan", "neural_drive"),
+])
+def test_parse_errors(item, fragment):
+    with pytest.raises(ParameterError, match=fragment):
+        parse_settings([item])
+    assert issubclass(ParameterError, TrialsimError)
+
+
+@pytest.mark.opensim
+def test_build_writes_loadable_model(tmp_path):
+    from typer.testing import CliRunner
+
+    from trialsim.cli_physics import physics_app
+
+    pytest.importorskip("opensim")
+    out = tmp_path / "m.osim"
+    result = CliRunner().invoke(physics_app, ["build", "--set", "height_m=1.6", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    import opensim as osim
+
+    assert osim.Model(str(out)).getMuscles().getSize() == 18
+
+
+def test_status_bad_path(tmp_path):
+    from trialsim.musculoskeletal.library import library_status
+
+    with pytest.raises(TrialsimError, match="not a library"):
+        library_status(tmp_path / "nope")

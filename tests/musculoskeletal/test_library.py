@@ -1,0 +1,72 @@
+"""Library design, cache, resume and consolidation (with an injected cheap solve)."""
+
+from __future__ import annotations
+
+import json
+import math
+
+import pytest
+
+from trialsim.musculoskeletal.library import build_library, design, library_status, load_library, sample_id
+
+
+def fake_solve(params, speed_m_s, settings, timeout_s):
+    if params.get("strength_hip_flexors_l", 1.0) < 0.5:
+        return {"success": False, "status": "Maximum_Iterations_Exceeded", "failure_reason": "fake failure",
+                "objective": math.nan, "iterations": 1000, "wall_time_s": 0.0, "measures": {}, "curves": {}}
+    return {"success": True, "status": "Solve_Succeeded", "failure_reason": "", "objective": 1.0,
+            "iterations": 10, "wall_time_s": 0.01, "full_cycle": False,
+            "measures": {"gait_speed_m_s": speed_m_s, "stride_length_m": params["height_m"] * 0.8},
+            "curves": {"gait_cycle_pct": [0.0, 50.0, 100.0], "knee_flexion_r_deg": [5.0, 10.0, 5.0]}}
+
+
+def exploding_solve(params, speed_m_s, settings, timeout_s):
+    raise AssertionError("cached samples must not be solved again")
+
+
+def test_design_is_extensible_and_phenotyped():
+    small, large = design(12, seed=3), design(40, seed=3)
+    assert [s["id"] for s in small] == [s["id"] for s in large[:12]]
+    assert {s["phenotype"] for s in large} == {"healthy", "parkinsons", "cerebral_palsy", "stroke", "broad"}
+    pd = [s for s in large if s["phenotype"] == "parkinsons"]
+    assert all(s["params"]["neural_drive"] < 1.0 and s["params"]["passive_stiffness"] > 1.0 for s in pd)
+    stroke = [s for s in large if s["phenotype"] == "stroke"]
+    assert all(s["params"]["strength_plantarflexors_l"] < 1.0 and "strength_plantarflexors_r" not in s["params"] for s in stroke)
+    assert len({s["id"] for s in large}) == 40
+
+
+def test_sample_id_depends_on_inputs():
+    assert sample_id({"height_m": 1.7}, 1.2) == sample_id({"height_m": 1.7000000001}, 1.2)
+    assert sample_id({"height_m": 1.7}, 1.2) != sample_id({"height_m": 1.7}, 1.3)
+
+
+def test_cache_resume_and_consolidation(tmp_path):
+    out = tmp_path / "lib"
+    lib = build_library(out, n=10, workers=0, solve_fn=fake_solve)
+    assert len(lib.simulations) == 10
+    status = library_status(out)
+    assert status["done"] + status["failed"] == 10 and status["pending"] == 0
+    assert status["failed"] == sum(1 for s in design(10) if s["params"].get("strength_hip_flexors_l", 1) < 0.5)
+    if status["failed"]:
+        assert "fake failure" in next(iter(status["failure_reasons"]))
+    # rerun: nothing is solved again
+    build_library(out, n=10, workers=0, solve_fn=exploding_solve)
+    # simulate a kill: one result lost, a stray temporary file left behind
+    victim = design(10)[4]["id"]
+    (out / "sims" / f"{victim}.json").unlink()
+    (out / "sims" / f".{victim}.json.123.tmp").write_text("{partial")
+    assert library_status(out)["pending"] == 1
+    lib = build_library(out, n=12, workers=0, solve_fn=fake_solve)
+    assert len(lib.simulations) == 12
+    assert library_status(out)["pending"] == 0
+    loaded = load_library(out)
+    assert set(loaded.curves["sim_id"]) <= set(loaded.simulations["sim_id"])
+    assert "param_height_m" in loaded.simulations and "stride_length_m" in loaded.simulations
+    record = json.loads(next((out / "sims").glob("*.json")).read_text())
+    assert {"params", "speed_m_s", "success", "status"} <= set(record)
+
+
+@pytest.mark.slow
+def test_dask_two_workers(tmp_path):
+    lib = build_library(tmp_path / "lib", n=4, workers=2, solve_fn=fake_solve)
+    assert len(lib.simulations) == 4
