@@ -9,6 +9,8 @@ samples. ``AnalysisSpec(engine="pymc")`` instead fits each replicate with NUTS
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 from scipy import stats as sps
 
@@ -23,7 +25,7 @@ from trialsim.analysis.results import BatchAnalysis
 from trialsim.spec.analysis import AnalysisSpec, DecisionSpec
 from trialsim.trial.batch import TrialBatch
 
-__all__ = ["analyze_batch", "method_label", "slice_batch"]
+__all__ = ["analyze_batch", "method_label", "pooled_sd", "slice_batch"]
 
 CHUNK_REPLICATES = 250
 
@@ -99,14 +101,32 @@ def analyze_batch(
     if analysis.engine == "pymc":
         from trialsim.analysis.pymc_engine import analyze_batch_pymc
 
-        return analyze_batch_pymc(
+        result = analyze_batch_pymc(
             batch, analysis=analysis, decision=decision, n_external=m, seed=seed, label=label,
         )
-    parts = []
-    for start in range(0, batch.n_replicates, CHUNK_REPLICATES):
-        sub = slice_batch(batch, slice(start, start + CHUNK_REPLICATES))
-        parts.append(_analyze_chunk(sub, analysis=analysis, decision=decision, m=m, label=label))
-    return BatchAnalysis.concatenate(parts)
+    else:
+        parts = []
+        for start in range(0, batch.n_replicates, CHUNK_REPLICATES):
+            sub = slice_batch(batch, slice(start, start + CHUNK_REPLICATES))
+            parts.append(_analyze_chunk(sub, analysis=analysis, decision=decision, m=m, label=label))
+        result = BatchAnalysis.concatenate(parts)
+    return replace(result, pooled_sd=pooled_sd(batch))
+
+
+def pooled_sd(batch: TrialBatch) -> np.ndarray:
+    """``(R,)`` pooled within-arm SD of the primary-visit change among concurrent completers."""
+    change = batch.change_from_baseline()
+    ok = np.isfinite(change)
+    ss = np.zeros(batch.n_replicates)
+    dof = np.zeros(batch.n_replicates)
+    for a in (0, 1):
+        sel = ok & (batch.arm == a)
+        n = sel.sum(axis=1)
+        mean = np.where(sel, change, 0.0).sum(axis=1) / np.maximum(n, 1)
+        ss += np.where(sel, (change - mean[:, None]) ** 2, 0.0).sum(axis=1)
+        dof += np.maximum(n - 1, 0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.sqrt(ss / dof)
 
 
 def _analyze_chunk(

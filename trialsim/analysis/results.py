@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -34,6 +34,9 @@ class BatchAnalysis:
         Posterior mean of ``effect / σ`` (σ: residual SD at the primary visit).
     ess_borrowed
         Effective number of synthetic patients borrowed (0 without borrowing).
+    pooled_sd
+        Pooled within-arm SD of the unadjusted change at the primary visit among
+        concurrent completers (for closed-form sample sizes); NaN if not computed.
     method
         ``"<analysis method>[+procova][+<borrowing>]/<engine>"``.
     true_effect
@@ -51,6 +54,11 @@ class BatchAnalysis:
     ess_borrowed: np.ndarray
     method: str
     true_effect: float = float("nan")
+    pooled_sd: np.ndarray = field(default_factory=lambda: np.full(0, np.nan))
+
+    def __post_init__(self) -> None:
+        if self.pooled_sd.shape != self.effect_mean.shape:
+            object.__setattr__(self, "pooled_sd", np.full(self.effect_mean.shape, np.nan))
 
     @property
     def n_replicates(self) -> int:
@@ -65,6 +73,7 @@ class BatchAnalysis:
             success=self.success[index],
             standardized_effect_mean=self.standardized_effect_mean[index],
             ess_borrowed=self.ess_borrowed[index], method=self.method, true_effect=self.true_effect,
+            pooled_sd=self.pooled_sd[index],
         )
 
     @staticmethod
@@ -81,4 +90,5 @@ class BatchAnalysis:
             ci_high=cat("ci_high"), prob_success=cat("prob_success"), prob_cid=cat("prob_cid"),
             success=cat("success"), standardized_effect_mean=cat("standardized_effect_mean"),
             ess_borrowed=cat("ess_borrowed"), method=parts[0].method, true_effect=parts[0].true_effect,
+            pooled_sd=cat("pooled_sd"),
         )
