@@ -7,7 +7,13 @@ import math
 
 import pytest
 
-from trialsim.musculoskeletal.library import build_library, design, library_status, load_library, sample_id
+from trialsim.musculoskeletal.library import (
+    build_library,
+    design,
+    library_status,
+    load_library,
+    sample_id,
+)
 
 
 def fake_solve(params, speed_m_s, settings, timeout_s):

@@ -8,7 +8,7 @@ import pytest
 
 pytest.importorskip("opensim")
 
-from trialsim.musculoskeletal.model import build_model, max_contraction_velocity  # noqa: E402
+from trialsim.musculoskeletal.model import build_model, max_contraction_velocity
 
 pytestmark = pytest.mark.opensim
 

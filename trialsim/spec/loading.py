@@ -21,7 +21,7 @@ from trialsim.spec.cohort import CohortSpec
 from trialsim.spec.study import StudySpec
 
 MAX_YAML_BYTES = 1_000_000
-MAX_ALIASES = 100
+MAX_ALIASES = 20
 MAX_NODES = 200_000
 
 

@@ -1,0 +1,116 @@
+"""One execution layer for trial replicates and physics simulations.
+
+Tasks are pure functions of their key: the same key gives the same result on any
+worker, so results never depend on the number of workers or on resuming. Finished
+tasks are written to a checkpoint folder as they complete (atomically), and a rerun
+skips them. Execution is serial, a local Dask cluster (``workers > 1``) or an
+existing Dask scheduler (``scheduler="tcp://host:8786"``); on HPC sites, start the
+cluster with dask-jobqueue (``SLURMCluster``/``PBSCluster``) and pass its address.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import pickle
+import tempfile
+from collections.abc import Callable, Hashable, Sequence
+from contextlib import nullcontext
+from pathlib import Path
+from typing import Any
+
+log = logging.getLogger(__name__)
+
+
+def _task_file(folder: Path, key: str) -> Path:
+    return folder / f"{key}.pkl"
+
+
+def write_atomic(path: Path, payload: bytes) -> None:
+    """Write bytes to ``path`` via a temporary file and rename (never half-written)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=path.suffix)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(payload)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _progress(total: int, description: str, quiet: bool):  # type: ignore[no-untyped-def]
+    if quiet:
+        return nullcontext(None)
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    return Progress(TextColumn(description), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(), transient=True)
+
+
+def run_tasks(
+    keys: Sequence[str],
+    fn: Callable[[str], Any],
+    *,
+    workers: int = 1,
+    scheduler: str | None = None,
+    checkpoint: Path | None = None,
+    description: str = "working",
+    quiet: bool = False,
+) -> dict[str, Any]:
+    """Run ``fn(key)`` for every key; return ``{key: result}`` in the order of ``keys``.
+
+    With ``checkpoint``, each result is pickled to ``checkpoint/<key>.pkl`` as soon as
+    it finishes, and keys already there are loaded instead of recomputed.
+    """
+    results: dict[str, Any] = {}
+    pending = []
+    for key in keys:
+        path = _task_file(checkpoint, key) if checkpoint else None
+        if path is not None and path.exists():
+            with path.open("rb") as handle:
+                results[key] = pickle.load(handle)
+        else:
+            pending.append(key)
+    if pending:
+        log.info("%d of %d tasks to run (%d from checkpoint)", len(pending), len(keys), len(keys) - len(pending))
+
+    def finish(key: str, value: Any) -> None:
+        results[key] = value
+        if checkpoint is not None:
+            write_atomic(_task_file(checkpoint, key), pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
+
+    with _progress(len(keys), description, quiet) as bar:
+        task = bar.add_task(description, total=len(keys), completed=len(keys) - len(pending)) if bar else None
+        if bar:
+            bar.start()
+        if scheduler is None and workers <= 1:
+            for key in pending:
+                finish(key, fn(key))
+                if bar:
+                    bar.advance(task)
+        elif pending:
+            from dask.distributed import Client, LocalCluster, as_completed
+
+            cluster = None if scheduler else LocalCluster(
+                n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None,
+                silence_logs=logging.ERROR,
+            )
+            client = Client(scheduler) if scheduler else Client(cluster)
+            try:
+                futures = {client.submit(fn, key, key=f"trialsim-{key}", pure=False): key for key in pending}
+                for future in as_completed(futures):
+                    finish(futures[future], future.result())
+                    if bar:
+                        bar.advance(task)
+            finally:
+                client.close()
+                if cluster is not None:
+                    cluster.close()
+    return {key: results[key] for key in keys}
+
+
+def chunk(items: Sequence[Hashable], size: int) -> list[list[Hashable]]:
+    """Split ``items`` into consecutive chunks of at most ``size``."""
+    return [list(items[i : i + size]) for i in range(0, len(items), size)]

@@ -1,0 +1,175 @@
+"""``run_study``: a study YAML → simulated trials → analyses → operating characteristics.
+
+The work is split into tasks (scenario × block of replicates). Each task simulates
+its replicates once at the largest arm sizes and analyses every design on the same
+virtual patients (common random numbers), so it is a pure function of the study,
+the seed and the task key: any number of workers, or a resumed run, gives the same
+numbers bit for bit.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from trialsim.errors import ResourceLimitError
+from trialsim.execution.tasks import run_tasks
+from trialsim.generative.protocol import GaitSimulator
+from trialsim.spec.analysis import AnalysisSpec, BorrowingSpec
+from trialsim.spec.loading import LoadedStudy
+from trialsim.spec.study import ScenarioSpec, StudySpec
+from trialsim.trial.simulate import Design, candidate_designs, check_device, simulate_replicates, true_effect
+
+log = logging.getLogger(__name__)
+
+BLOCK_REPLICATES = 50
+#: refuse runs estimated above this many patient-visit simulations (≈ hours on 2 cores)
+MAX_PATIENT_VISITS = 5e10
+#: per-replicate quantities kept from every analysis
+FIELDS = ("effect_mean", "effect_sd", "ci_low", "ci_high", "prob_success", "prob_cid", "success", "ess_borrowed")
+ANALYSES = ("primary", "reference")
+
+
+def select_simulator(name: str) -> GaitSimulator:
+    """The gait simulator a study names (``reference`` or the physics-trained ``generator``)."""
+    if name == "reference":
+        from trialsim.generative.reference import ReferenceGaitModel
+
+        return ReferenceGaitModel()
+    from trialsim.generative.loader import load_default_generator  # type: ignore[import-not-found]
+
+    return load_default_generator()  # type: ignore[no-any-return]
+
+
+def estimated_patient_visits(study: StudySpec, replicates: int) -> float:
+    """Patient-visit simulations a run needs (the figure a resource check refuses on)."""
+    designs = candidate_designs(study)
+    patients = max(d.n_control for d in designs) + max(d.n_treatment for d in designs) + max(d.n_synthetic for d in designs)
+    return float(replicates) * len(study.scenarios) * patients * len(study.visits_weeks) * 2
+
+
+def check_resources(study: StudySpec, replicates: int) -> None:
+    work = estimated_patient_visits(study, replicates)
+    if work > MAX_PATIENT_VISITS:
+        seconds = work / 2e6
+        raise ResourceLimitError(
+            f"replicates: {replicates} replicates need ≈ {work:.2g} patient-visit simulations "
+            f"(≈ {seconds / 3600:.2g} hours on 2 cores), above the {MAX_PATIENT_VISITS:.0e} limit; "
+            "lower replicates or the sample-size grid"
+        )
+
+
+def analysis_for(design: Design, study: StudySpec, which: str) -> AnalysisSpec:
+    """The primary analysis (borrowing only when the design has synthetic controls) or the frequentist reference."""
+    if which == "reference":
+        return AnalysisSpec(method="frequentist_ancova", prognostic_adjustment=False)
+    if design.n_synthetic == 0 and study.analysis.borrowing.method != "none":
+        return study.analysis.model_copy(update={"borrowing": BorrowingSpec(method="none")})
+    return study.analysis
+
+
+@dataclass
+class StudyRun:
+    """Everything a run computed, before it is written as results."""
+
+    loaded: LoadedStudy
+    replicates: int
+    designs: list[Design]
+    scenarios: list[ScenarioSpec]
+    true_effects: dict[str, float]
+    #: (analysis, field) -> array (scenario, design, replicate)
+    per_replicate: dict[tuple[str, str], np.ndarray]
+    methods: dict[str, str]
+    simulator_provenance: dict[str, str]
+    wall_time_s: float
+    extra: dict[str, object] = field(default_factory=dict)
+
+
+def _task_keys(n_scenarios: int, replicates: int) -> list[str]:
+    blocks = math.ceil(replicates / BLOCK_REPLICATES)
+    return [f"s{s:03d}-b{b:05d}" for s in range(n_scenarios) for b in range(blocks)]
+
+
+class _Task:
+    """Picklable task function: simulate and analyse one scenario × replicate block."""
+
+    def __init__(self, loaded: LoadedStudy, replicates: int, designs: list[Design], effects: dict[str, float]) -> None:
+        self.loaded, self.replicates, self.designs, self.effects = loaded, replicates, designs, effects
+
+    def __call__(self, key: str) -> dict[str, dict[str, dict[str, np.ndarray] | str]]:
+        from trialsim.analysis.engine import analyze_batch
+
+        s_part, b_part = key.split("-")
+        scenario = self.loaded.spec.scenarios[int(s_part[1:])]
+        block = int(b_part[1:])
+        reps = range(block * BLOCK_REPLICATES, min((block + 1) * BLOCK_REPLICATES, self.replicates))
+        simulator = select_simulator(self.loaded.spec.simulator)
+        batches = simulate_replicates(
+            self.loaded, scenario=scenario, designs=self.designs, replicates=reps,
+            simulator=simulator, effect=self.effects[scenario.name],
+        )
+        out: dict[str, dict[str, dict[str, np.ndarray] | str]] = {}
+        for design, batch in batches.items():
+            for which in ANALYSES:
+                spec = analysis_for(design, self.loaded.spec, which)
+                res = analyze_batch(batch, analysis=spec, decision=self.loaded.spec.decision, n_external=design.n_synthetic)
+                out.setdefault(design.label, {})[which] = {f: np.asarray(getattr(res, f)) for f in FIELDS}
+                out[design.label][f"{which}_method"] = res.method
+        return out
+
+
+def run_study(
+    loaded: LoadedStudy,
+    *,
+    replicates: int | None = None,
+    workers: int = 1,
+    scheduler: str | None = None,
+    checkpoint: Path | None = None,
+    quiet: bool = False,
+) -> StudyRun:
+    """Simulate and analyse every scenario × design of a study.
+
+    Examples
+    --------
+    >>> from trialsim.spec.loading import load_study
+    >>> run = run_study(load_study("studies/pd_gait_speed_phase2.yaml"), replicates=20)  # doctest: +SKIP
+    """
+    study = loaded.spec
+    check_device(loaded)
+    r = replicates if replicates is not None else study.replicates
+    check_resources(study, r)
+    started = time.perf_counter()
+    designs = candidate_designs(study)
+    simulator = select_simulator(study.simulator)
+    effects = {s.name: true_effect(loaded, scenario=s, simulator=simulator) for s in study.scenarios}
+    keys = _task_keys(len(study.scenarios), r)
+    results = run_tasks(
+        keys, _Task(loaded, r, designs, effects), workers=workers, scheduler=scheduler,
+        checkpoint=checkpoint, description="simulating trials", quiet=quiet,
+    )
+    per_replicate: dict[tuple[str, str], np.ndarray] = {
+        (which, f): np.full((len(study.scenarios), len(designs), r), np.nan) for which in ANALYSES for f in FIELDS
+    }
+    methods: dict[str, str] = {}
+    for key, value in results.items():
+        s = int(key.split("-")[0][1:])
+        b = int(key.split("-")[1][1:])
+        sl = slice(b * BLOCK_REPLICATES, min((b + 1) * BLOCK_REPLICATES, r))
+        for d, design in enumerate(designs):
+            entry = value[design.label]
+            for which in ANALYSES:
+                arrays = entry[which]
+                assert isinstance(arrays, dict)
+                for f in FIELDS:
+                    per_replicate[(which, f)][s, d, sl] = arrays[f]
+                methods[f"{which}:{design.label}"] = str(entry[f"{which}_method"])
+    return StudyRun(
+        loaded=loaded, replicates=r, designs=designs, scenarios=list(study.scenarios),
+        true_effects=effects, per_replicate=per_replicate, methods=methods,
+        simulator_provenance=simulator.provenance(), wall_time_s=time.perf_counter() - started,
+    )

@@ -1,0 +1,120 @@
+"""Operating characteristics per scenario × design, and the recommended design."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from trialsim.pipeline import ANALYSES, StudyRun
+
+
+def _mc_se_rate(p: np.ndarray, r: np.ndarray) -> np.ndarray:
+    return np.sqrt(p * (1 - p) / np.maximum(r, 1))
+
+
+def scenario_kind(run: StudyRun, index: int) -> str:
+    """``null`` / ``alternative``, prefixed ``drift_`` when synthetic controls drift."""
+    s = run.scenarios[index]
+    drift = s.drift or run.loaded.spec.synthetic_control.drift
+    drifting = drift.outcome_offset != 0 or drift.age_shift_years != 0
+    return ("drift_" if drifting else "") + ("null" if s.is_null else "alternative")
+
+
+def oc_table(run: StudyRun) -> pd.DataFrame:
+    """One row per scenario × design × analysis with rates and their Monte Carlo SEs.
+
+    ``power`` is the success rate; in null scenarios the same number is the type I
+    error. Bias, RMSE and coverage are against the scenario's true effect.
+    """
+    rows = []
+    for which in ANALYSES:
+        get = run.per_replicate
+        success = get[(which, "success")]
+        mean = get[(which, "effect_mean")]
+        low, high = get[(which, "ci_low")], get[(which, "ci_high")]
+        for s, scenario in enumerate(run.scenarios):
+            truth = run.true_effects[scenario.name]
+            kind = scenario_kind(run, s)
+            for d, design in enumerate(run.designs):
+                ok = np.isfinite(mean[s, d])
+                r = int(ok.sum())
+                p = float(np.mean(success[s, d][ok])) if r else float("nan")
+                err = mean[s, d][ok] - truth
+                cover = (low[s, d][ok] <= truth) & (truth <= high[s, d][ok])
+                bias = float(err.mean()) if r else float("nan")
+                rmse = float(np.sqrt(np.mean(err**2))) if r else float("nan")
+                cov = float(cover.mean()) if r else float("nan")
+                rows.append({
+                    "analysis": which,
+                    "method": run.methods.get(f"{which}:{design.label}", ""),
+                    "scenario": scenario.name,
+                    "scenario_kind": kind,
+                    "effect_scale": scenario.effect_scale,
+                    "true_effect": truth,
+                    "design": design.label,
+                    "n_control": design.n_control,
+                    "n_treatment": design.n_treatment,
+                    "n_synthetic": design.n_synthetic,
+                    "n_total": design.total,
+                    "replicates": r,
+                    "power": p,
+                    "power_mc_se": float(_mc_se_rate(np.array(p), np.array(r))),
+                    "type1_error": p if scenario.is_null else float("nan"),
+                    "bias": bias,
+                    "bias_mc_se": float(err.std(ddof=1) / np.sqrt(r)) if r > 1 else float("nan"),
+                    "rmse": rmse,
+                    "coverage": cov,
+                    "coverage_mc_se": float(_mc_se_rate(np.array(cov), np.array(r))),
+                    "mean_ess_borrowed": float(np.nanmean(get[(which, "ess_borrowed")][s, d])),
+                    "mean_prob_success": float(np.nanmean(get[(which, "prob_success")][s, d])),
+                })
+    return pd.DataFrame(rows)
+
+
+def recommend_design(run: StudyRun, table: pd.DataFrame) -> dict[str, object]:
+    """Smallest concurrent total meeting target power in every alternative scenario
+    with type I error ≤ the bound in every null (incl. drift) scenario; the saving is
+    against the conventional design (frequentist ANCOVA, 1:1, no borrowing or
+    prognostic adjustment) that reaches the same power on the same grid.
+    """
+    spec = run.loaded.spec.design
+    primary = table[table.analysis == "primary"]
+    reference = table[(table.analysis == "reference") & (table.n_synthetic == 0) & (table.n_control == table.n_treatment)]
+
+    def feasible(rows: pd.DataFrame) -> pd.DataFrame:
+        by_design = rows.groupby("design")
+        ok = []
+        for label, g in by_design:
+            alt = g[g.scenario_kind.str.endswith("alternative") & ~g.scenario_kind.str.startswith("drift")]
+            nulls = g[g.scenario_kind.str.endswith("null")]
+            power_ok = len(alt) > 0 and bool((alt.power >= spec.target_power).all())
+            t1_ok = bool((nulls.power <= spec.max_type1_error).all()) if len(nulls) else True
+            if power_ok and t1_ok:
+                first = g.iloc[0]
+                ok.append({
+                    "design": label, "n_control": int(first.n_control), "n_treatment": int(first.n_treatment),
+                    "n_synthetic": int(first.n_synthetic), "n_total": int(first.n_total),
+                    "power": float(alt.power.min()), "power_mc_se": float(alt.power_mc_se.max()),
+                    "max_type1_error": float(nulls.power.max()) if len(nulls) else float("nan"),
+                    "method": str(first.method),
+                })
+        return pd.DataFrame(ok)
+
+    best = feasible(primary)
+    conventional = feasible(reference)
+    out: dict[str, object] = {
+        "criteria": {"target_power": spec.target_power, "max_type1_error": spec.max_type1_error},
+    }
+    if best.empty:
+        out.update({"found": False, "reason": "no design in the grid meets the target power with type I error within the bound; extend n_per_arm"})
+        return out
+    chosen = best.sort_values(["n_total", "n_synthetic", "max_type1_error"]).iloc[0].to_dict()
+    out.update({"found": True, **chosen})
+    if conventional.empty:
+        out.update({"conventional_n_total": None, "patients_saved": None,
+                    "note": "the conventional two-arm design did not reach the target power within the grid"})
+    else:
+        conv = conventional.sort_values("n_total").iloc[0]
+        out.update({"conventional_n_total": int(conv.n_total), "conventional_design": str(conv.design),
+                    "patients_saved": int(conv.n_total) - int(chosen["n_total"])})
+    return out
