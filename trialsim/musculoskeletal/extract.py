@@ -87,10 +87,12 @@ def extract(solution: Any, model: Any, *, full_cycle: bool, body_mass_kg: float,
     measures["peak_grf_vertical_bw"] = float(max(signals["grf_vertical_r_bw"].max(), signals["grf_vertical_l_bw"].max()))
     measures["peak_plantarflexion_moment_nm_kg"] = float(-min(signals["ankle_dorsiflexion_moment_r_nm_kg"].min(), signals["ankle_dorsiflexion_moment_l_nm_kg"].min()))
     measures["peak_ankle_push_off_power_w_kg"] = _peak_power(time, signals)
-    curves = rephase(time, signals, signals["grf_vertical_r_bw"] * weight > max(0.02 * weight, 20.0), n_points)
-    knee_ic = curves["knee_flexion_r_deg"][0], curves["knee_flexion_l_deg"][int(round((len(curves["gait_cycle_pct"]) - 1) * 0.5))]
-    measures["knee_flexion_initial_contact_deg"] = float(curves["knee_flexion_r_deg"][0])
-    del knee_ic
+    threshold = max(0.02 * weight, 20.0)
+    curves = rephase(time, signals, signals["grf_vertical_r_bw"] * weight > threshold, n_points)
+    left = rephase(time, {"knee": signals["knee_flexion_l_deg"]}, signals["grf_vertical_l_bw"] * weight > threshold, n_points)
+    measures["knee_flexion_initial_contact_r_deg"] = float(curves["knee_flexion_r_deg"][0])
+    measures["knee_flexion_initial_contact_l_deg"] = float(left["knee"][0])
+    measures["knee_flexion_initial_contact_deg"] = 0.5 * (float(curves["knee_flexion_r_deg"][0]) + float(left["knee"][0]))
     return {k: [round(float(x), 5) for x in v] for k, v in curves.items()}, measures
 
 
