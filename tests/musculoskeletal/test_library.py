@@ -35,9 +35,11 @@ def test_design_is_extensible_and_phenotyped():
     assert [s["id"] for s in small] == [s["id"] for s in large[:12]]
     assert {s["phenotype"] for s in large} == {"healthy", "parkinsons", "cerebral_palsy", "stroke", "broad"}
     pd = [s for s in large if s["phenotype"] == "parkinsons"]
-    assert all(s["params"]["neural_drive"] < 1.0 and s["params"]["passive_stiffness"] > 1.0 for s in pd)
+    assert all(s["params"]["neural_drive"] < 1.0 for s in pd)
+    assert all(s["params"]["passive_stiffness"] > 1.0 for s in pd)
     stroke = [s for s in large if s["phenotype"] == "stroke"]
-    assert all(s["params"]["strength_plantarflexors_l"] < 1.0 and "strength_plantarflexors_r" not in s["params"] for s in stroke)
+    assert all(s["params"]["strength_plantarflexors_l"] < 1.0 for s in stroke)
+    assert all("strength_plantarflexors_r" not in s["params"] for s in stroke)
     assert len({s["id"] for s in large}) == 40
 
 
@@ -51,7 +53,8 @@ def test_cache_resume_and_consolidation(tmp_path):
     lib = build_library(out, n=10, workers=0, solve_fn=fake_solve)
     assert len(lib.simulations) == 10
     status = library_status(out)
-    assert status["done"] + status["failed"] == 10 and status["pending"] == 0
+    assert status["done"] + status["failed"] == 10
+    assert status["pending"] == 0
     assert status["failed"] == sum(1 for s in design(10) if s["params"].get("strength_hip_flexors_l", 1) < 0.5)
     if status["failed"]:
         assert "fake failure" in next(iter(status["failure_reasons"]))
@@ -67,7 +70,7 @@ def test_cache_resume_and_consolidation(tmp_path):
     assert library_status(out)["pending"] == 0
     loaded = load_library(out)
     assert set(loaded.curves["sim_id"]) <= set(loaded.simulations["sim_id"])
-    assert "param_height_m" in loaded.simulations and "stride_length_m" in loaded.simulations
+    assert {"param_height_m", "stride_length_m"} <= set(loaded.simulations.columns)
     record = json.loads(next((out / "sims").glob("*.json")).read_text())
     assert {"params", "speed_m_s", "success", "status"} <= set(record)
 

@@ -66,5 +66,6 @@ def test_taller_walks_with_longer_steps():
 def test_weak_plantarflexors_select_slower_speed():
     nominal = simulate_gait({}, timeout_s=1200, threads=2)
     weak = simulate_gait({"strength_plantarflexors": 0.4}, timeout_s=1200, threads=2)
-    assert nominal.success and weak.success
+    assert nominal.success
+    assert weak.success
     assert weak.speed_m_s < nominal.speed_m_s
