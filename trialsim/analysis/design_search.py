@@ -13,7 +13,8 @@ adjustment) of the same power: the smallest such design in the grid that meets t
 same targets, or, if the grid holds none, the closed-form *t*-test sample size
 (:func:`~trialsim.analysis.closed_form.closed_form_n_per_arm`) at the smallest true
 effect among the alternative scenarios and the pooled SD estimated from the
-simulated data (column ``pooled_sd``), with two-sided α = 2 · ``max_type1_error``.
+simulated data (column ``pooled_sd``), with two-sided α = 2 × the one-sided α of
+the decision rule (default ``max_type1_error``).
 """
 
 from __future__ import annotations
@@ -58,6 +59,7 @@ def _is_conventional(table: pd.DataFrame) -> pd.Series:
 
 def search_designs(
     oc_table: pd.DataFrame, *, design: DesignSearchSpec, conventional_sd: float | None = None,
+    alpha_one_sided: float | None = None,
 ) -> dict[str, Any]:
     """Recommend the smallest design meeting the targets and count the patients saved.
 
@@ -75,6 +77,9 @@ def search_designs(
     conventional_sd
         Outcome SD for the closed-form conventional design; default: the mean
         ``pooled_sd`` of the alternative scenarios.
+    alpha_one_sided
+        One-sided α of the closed-form conventional test (the decision rule's α,
+        e.g. ``DecisionSpec.alpha``); default ``design.max_type1_error``.
 
     Returns
     -------
@@ -113,7 +118,8 @@ def search_designs(
                                     ascending=[True, True, False]).iloc[[0]]
         recommended = best.to_dict("records")[0]
     conventional = _conventional(oc_table, table[_is_conventional(table)] if len(table) else table,
-                                 design=design, conventional_sd=conventional_sd)
+                                 design=design, conventional_sd=conventional_sd,
+                                 alpha_one_sided=alpha_one_sided or design.max_type1_error)
     saved = None
     if recommended is not None and conventional["total_n"] is not None:
         saved = int(conventional["total_n"] - recommended["total_n"])
@@ -133,6 +139,7 @@ def search_designs(
 
 def _conventional(
     oc_table: pd.DataFrame, conv: pd.DataFrame, *, design: DesignSearchSpec, conventional_sd: float | None,
+    alpha_one_sided: float,
 ) -> dict[str, Any]:
     ok = conv[(conv["min_power"] >= design.target_power) & (conv["max_type1_error"] <= design.max_type1_error)]
     if len(ok):
@@ -146,5 +153,5 @@ def _conventional(
     if sd is None or not np.isfinite(sd) or not np.isfinite(delta) or delta <= 0:
         return {"n_per_arm": None, "total_n": None, "source": "unavailable", "delta": delta, "sd": sd}
     n = closed_form_n_per_arm(delta, sd=sd, power=design.target_power,
-                              alpha_two_sided=2 * design.max_type1_error)
+                              alpha_two_sided=2 * alpha_one_sided)
     return {"n_per_arm": n, "total_n": 2 * n, "source": "closed_form", "delta": delta, "sd": sd}
