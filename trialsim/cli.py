@@ -185,7 +185,7 @@ _mount_optional()
 
 def main() -> None:
     """Entry point: run the CLI, turning user mistakes into one line and exit code 2."""
-    import click
+    from typer._click.exceptions import ClickException, NoArgsIsHelpError
 
     try:
         code = app(standalone_mode=False)
@@ -193,12 +193,15 @@ def main() -> None:
         message = "\n".join(exc.lines()) if isinstance(exc, SpecError) else str(exc)
         typer.echo(message if isinstance(exc, SpecError) else f"error: {message}", err=True)
         sys.exit(exc.exit_code)
-    except click.exceptions.Exit as exc:
+    except typer.Exit as exc:
         sys.exit(exc.exit_code)
-    except click.exceptions.Abort:
+    except typer.Abort:
         typer.echo("aborted", err=True)
         sys.exit(130)
-    except click.ClickException as exc:
+    except NoArgsIsHelpError as exc:
+        exc.show()
+        sys.exit(0)
+    except ClickException as exc:
         typer.echo(f"error: {exc.format_message()}".replace("\n", " "), err=True)
         sys.exit(2)
     except KeyboardInterrupt:

@@ -14,11 +14,12 @@ import shutil
 from pathlib import Path
 
 from trialsim.errors import OutputPathError
-from trialsim.pipeline import run_study, select_simulator
+from trialsim.pipeline import check_resources, run_study, select_simulator
 from trialsim.results.operating import oc_table
 from trialsim.results.store import summary_dict, to_datatree, write_manifest
 from trialsim.spec.loading import LoadedStudy
 from trialsim.trial.examples import baseline_sample, example_trials
+from trialsim.trial.simulate import check_device
 
 
 def _partial_dir(out: Path) -> Path:
@@ -52,6 +53,8 @@ def execute_study(
 ) -> dict[str, object]:
     """Run a study and write ``out/{results.nc, summary.json, oc.csv, report.html, manifest.json}``."""
     check_output_dir(out, force=force)
+    check_device(loaded)
+    check_resources(loaded.spec, replicates or loaded.spec.replicates)
     partial = _partial_dir(out)
     marker = partial / "config.json"
     fingerprint = {"config_sha256": loaded.config_sha256, "replicates": replicates or loaded.spec.replicates}

@@ -28,7 +28,7 @@ PROPULSION_WEIGHTS: dict[str, float] = {
     "knee_extensors": 0.15, "dorsiflexors": 0.05, "knee_flexors": 0.05,
 }
 SPEED_PER_HEIGHT_1_S = 0.82       # young-adult comfortable speed / height (Bohannon 2011 at 1.63–1.77 m)
-STRIDE_PER_HEIGHT = 0.76          # stride length / height at free speed (Bovi 2011: 1.33 m at 1.75 m)
+STRIDE_PER_HEIGHT = 0.78          # stride / height at free speed and full drive (Bovi 2011: 1.33 m at 1.75 m, typical drive ≈ 0.98)
 FREE_SPEED_PER_HEIGHT_1_S = 0.70  # speed / height at which stride = 0.76 h (Bovi 2011)
 DAY_TO_DAY_LOG_SD = 0.035         # within-patient day-to-day speed variability (≈ 0.045 m/s at 1.3 m/s)
 
