@@ -54,7 +54,10 @@ def test_borrowing_without_drift_raises_power(decision):
         oc = operating_characteristics(_run(batch, spec, decision), true_effect=0.1)
         gain = oc["power"] - none["power"]
         assert gain > 4 * np.hypot(oc["power_mc_se"], none["power_mc_se"]), spec.method
-        assert abs(oc["coverage"] - 0.95) < 4 * oc["coverage_mc_se"]
+        # full pooling is the true model here; the others hedge, so they may over-cover
+        assert oc["coverage"] > 0.95 - 3 * oc["coverage_mc_se"], spec.method
+        if spec.method == "full":
+            assert abs(oc["coverage"] - 0.95) < 3 * oc["coverage_mc_se"]
 
 
 def test_robust_mixture_bounds_type1_error_across_drift(decision):
