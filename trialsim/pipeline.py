@@ -23,7 +23,13 @@ from trialsim.generative.protocol import GaitSimulator
 from trialsim.spec.analysis import AnalysisSpec, BorrowingSpec
 from trialsim.spec.loading import LoadedStudy
 from trialsim.spec.study import ScenarioSpec, StudySpec
-from trialsim.trial.simulate import Design, candidate_designs, check_device, simulate_replicates, true_effect
+from trialsim.trial.simulate import (
+    Design,
+    candidate_designs,
+    check_device,
+    simulate_replicates,
+    true_effect,
+)
 
 log = logging.getLogger(__name__)
 

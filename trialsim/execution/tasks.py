@@ -44,7 +44,13 @@ def write_atomic(path: Path, payload: bytes) -> None:
 def _progress(total: int, description: str, quiet: bool):  # type: ignore[no-untyped-def]
     if quiet:
         return nullcontext(None)
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeRemainingColumn,
+    )
 
     return Progress(TextColumn(description), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(), transient=True)
 

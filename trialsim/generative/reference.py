@@ -60,8 +60,8 @@ class ReferenceGaitModel:
         slowness = _param(params, "activation_time_scale")
         noise = _param(params, "motor_noise")
 
-        capacity = 0.0
-        asymmetry = 0.0
+        capacity: np.ndarray = np.zeros(())
+        asymmetry: np.ndarray = np.zeros(())
         for group in MUSCLE_GROUPS:
             left, right = _side_strength(params, group)
             harmonic = 2.0 / (1.0 / left + 1.0 / right)

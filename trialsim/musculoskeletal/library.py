@@ -88,16 +88,15 @@ def design(n: int, *, seed: int = 0) -> list[dict[str, Any]]:
             m = max(1, math.ceil(math.log2(counts[name])))
             points[name] = sobol.random_base2(m)[: counts[name]]
     used: Counter[str] = Counter()
-    samples = []
+    samples: list[dict[str, Any]] = []
     for i in range(n):
         name = PATTERN[i % len(PATTERN)]
         u = points[name][used[name]]
         used[name] += 1
         values = {key: lo + float(x) * (hi - lo) for (key, (lo, hi)), x in zip(PHENOTYPES[name].items(), u, strict=True)}
         params, speed = _to_params(values)
-        samples.append({"index": i, "phenotype": name, "params": params, "speed_m_s": speed})
-    for s in samples:
-        s["id"] = sample_id(s["params"], s["speed_m_s"])
+        samples.append({"index": i, "phenotype": name, "params": params, "speed_m_s": speed,
+                        "id": sample_id(params, speed)})
     return samples
 
 

@@ -177,7 +177,7 @@ def select_speed(sims: list[GaitSimulation]) -> GaitSimulation:
     selection["selected_m_s"] = [v_star]
     order = np.argsort(v)
     v_sorted = v[order]
-    hi = int(min(max(np.searchsorted(v_sorted, v_star), 1), len(v_sorted) - 1))
+    hi = min(max(int(np.searchsorted(v_sorted, v_star)), 1), len(v_sorted) - 1)
     lo_sim, hi_sim = ok[order[hi - 1]], ok[order[hi]]
     w = (v_star - lo_sim.speed_m_s) / (hi_sim.speed_m_s - lo_sim.speed_m_s)
     measures = {k: (1 - w) * lo_sim.measures[k] + w * hi_sim.measures.get(k, math.nan) for k in lo_sim.measures}

@@ -20,9 +20,9 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from trialsim.errors import IntegrityError, InputFileError
+from trialsim.errors import InputFileError, IntegrityError
 from trialsim.pipeline import ANALYSES, FIELDS, StudyRun
-from trialsim.results.operating import oc_table, recommend_design
+from trialsim.results.operating import recommend_design
 
 MANIFEST = "manifest.json"
 PACKAGES = ("trialsim", "numpy", "scipy", "pandas", "xarray", "pymc", "arviz", "pydantic", "opensim", "torch", "dask")

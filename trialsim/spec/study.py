@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from itertools import pairwise
 from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
@@ -159,7 +160,7 @@ class StudySpec(Spec):
         visits = self.visits_weeks
         if visits[0] != 0:
             raise ValueError("visits_weeks: the first visit must be baseline, week 0")
-        if any(b <= a for a, b in zip(visits, visits[1:], strict=False)):
+        if any(b <= a for a, b in pairwise(visits)):
             raise ValueError("visits_weeks: must be strictly increasing")
         if visits[-1] > 520:
             raise ValueError("visits_weeks: last visit beyond 520 weeks")
