@@ -1,0 +1,62 @@
+"""The fast engine against full NUTS on the same replicates (tolerances stated below).
+
+Tolerances (per replicate): posterior mean within ``MEAN_TOL`` posterior SDs, posterior
+SD within ``SD_TOL`` relative, P(effect > 0) and P(effect > CID) within ``PROB_TOL``,
+and the same decision unless the fast probability lies within ``PROB_TOL`` of the
+success threshold. NUTS (2 chains × 1000 draws) has MC error ≈ 0.03–0.05 SD on a mean
+(a long 4 × 5000 NUTS run reproduced the fast mean to 0.01 SD where a short run was off by 0.13),
+≈ 2 % on an SD, ≈ 0.01 on a probability near 0.5; the ANCOVA tolerances are a few
+times that because the fast ANCOVA posterior is exact. The MMRM fast posterior plugs
+in the REML-inflated Σ̂ (Laplace), so its tolerances are looser.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from tests.analysis.normal_batches import make_normal_batch
+from trialsim.analysis import analyze_batch
+from trialsim.seeding import stream
+from trialsim.spec.analysis import AnalysisSpec, BorrowingSpec
+
+ANCOVA_TOL = {"mean": 0.15, "sd": 0.08, "prob": 0.03}
+MMRM_TOL = {"mean": 0.15, "sd": 0.12, "prob": 0.05}
+
+
+def _assert_agree(batch, spec, decision, tol, n_external=None):
+    fast = analyze_batch(batch, analysis=spec, decision=decision, n_external=n_external)
+    nuts = analyze_batch(batch, analysis=spec.model_copy(update={"engine": "pymc"}), decision=decision,
+                         n_external=n_external, seed=5)
+    assert np.all(np.abs(nuts.effect_mean - fast.effect_mean) <= tol["mean"] * fast.effect_sd)
+    assert np.all(np.abs(nuts.effect_sd / fast.effect_sd - 1) <= tol["sd"])
+    assert np.all(np.abs(nuts.prob_success - fast.prob_success) <= tol["prob"])
+    assert np.all(np.abs(nuts.prob_cid - fast.prob_cid) <= tol["prob"])
+    clear = np.abs(fast.prob_success - decision.probability) > tol["prob"]
+    assert np.array_equal(nuts.success[clear], fast.success[clear])
+    return fast, nuts
+
+
+def test_fast_ancova_with_procova_and_robust_borrowing_agrees_with_nuts(decision):
+    batch = make_normal_batch(rng=stream(41, "agree"), n_replicates=2, n_control=25, n_treatment=35,
+                              effect=0.1, rho=0.6, n_external=60, drift=-0.05)
+    spec = AnalysisSpec(prognostic_adjustment=True,
+                        borrowing=BorrowingSpec(method="robust_mixture", robust_weight=0.3, vague_sd=0.3))
+    fast, nuts = _assert_agree(batch, spec, decision, ANCOVA_TOL)
+    assert np.all(np.abs(nuts.ess_borrowed - fast.ess_borrowed) <= 0.15 * fast.ess_borrowed + 3)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("borrowing", ["none", "full", "commensurate", "robust_mixture"])
+def test_fast_ancova_agrees_with_nuts_for_every_borrowing_method(borrowing, decision):
+    batch = make_normal_batch(rng=stream(42, borrowing), n_replicates=4, n_control=20, n_treatment=30,
+                              effect=0.1, n_external=50, drift=-0.08, dropout=0.1, visits_weeks=(0.0, 6.0, 12.0))
+    _assert_agree(batch, AnalysisSpec(borrowing=BorrowingSpec(method=borrowing)), decision, ANCOVA_TOL)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("structure", ["unstructured", "ar1"])
+def test_fast_mmrm_agrees_with_nuts(structure, decision):
+    batch = make_normal_batch(rng=stream(43, structure), n_replicates=3, n_control=40, n_treatment=40,
+                              effect=0.1, visits_weeks=(0.0, 4.0, 8.0, 12.0), dropout=0.3, visit_corr=0.7)
+    _assert_agree(batch, AnalysisSpec(method="mmrm", residual_correlation=structure), decision, MMRM_TOL)
