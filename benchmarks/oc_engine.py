@@ -60,7 +60,7 @@ ANALYSES = {
 def normal_batch(*, rng: np.random.Generator, replicates: int, n_per_arm: int, effect: float,
                  drift: float) -> TrialBatch:
     """Baseline + one follow-up visit; change ~ N(0.05 + effect·treated, SD²); twin score corr RHO."""
-    r, n, m = replicates, 2 * n_per_arm, N_EXTERNAL
+    r, m = replicates, N_EXTERNAL
     arm = np.tile(np.repeat([0, 1], n_per_arm), (r, 1))
 
     def patients(mean: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -70,7 +70,8 @@ def test_robust_mixture_bounds_type1_error_across_drift(decision):
     robust = np.array(t1["robust_mixture"])
     assert robust.max() <= ROBUST_TYPE1_BOUND
     assert robust[-1] < 0.025 + 0.03  # large conflict: synthetic arm discounted, back near nominal
-    assert max(t1["full"]) > 0.5 and max(t1["commensurate"]) > 0.5  # unbounded without robustness
+    assert max(t1["full"]) > 0.5  # unbounded without robustness
+    assert max(t1["commensurate"]) > 0.5
     assert t1["full"] == sorted(t1["full"])  # full pooling grows monotonically with drift
 
 

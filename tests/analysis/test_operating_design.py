@@ -33,7 +33,9 @@ def test_mc_errors_match_their_definitions():
 def test_non_finite_estimates_count_as_failures():
     est = np.array([0.2, np.nan, 0.2, 0.2])
     oc = operating_characteristics(_analysis(est, np.array([True, True, True, False])), true_effect=0.2)
-    assert oc["power"] == 0.5 and oc["n_failed"] == 1 and oc["bias"] == 0.0
+    assert oc["power"] == 0.5
+    assert oc["n_failed"] == 1
+    assert oc["bias"] == 0.0
 
 
 def _rows(design: dict, ocs: dict[str, tuple[str, float, float]]) -> list[dict]:
@@ -67,7 +69,8 @@ def test_drift_type1_violation_excludes_a_design_and_closed_form_gives_the_refer
 def test_no_feasible_design_and_bad_input_are_reported():
     rows = _rows(_design(20, 20, 0), {"alt": ("alternative", 0.3, 0.1), "null": ("null", 0.02, 0.0)})
     out = search_designs(pd.DataFrame(rows), design=DesignSearchSpec())
-    assert out["recommended"] is None and out["patients_saved"] is None
+    assert out["recommended"] is None
+    assert out["patients_saved"] is None
     with pytest.raises(ValueError, match="lacks columns"):
         search_designs(pd.DataFrame(rows).drop(columns=["power"]), design=DesignSearchSpec())
     with pytest.raises(ValueError, match="scenario_kind"):

@@ -32,7 +32,7 @@ CHUNK_REPLICATES = 250
 
 def method_label(analysis: AnalysisSpec, *, n_external: int) -> str:
     """Readable name of the analysis, e.g. ``bayesian_ancova+procova+robust_mixture/fast``."""
-    label = analysis.method
+    label: str = str(analysis.method)
     if analysis.prognostic_adjustment:
         label += "+procova"
     if analysis.borrowing.method != "none" and n_external > 0:
@@ -141,16 +141,17 @@ def _analyze_chunk(
         drift = [layout.index("drift")] if m > 0 else []
         prior_var = base_prior_var(analysis, layout.columns)
         comp_var, comp_logw = borrowing_components(analysis.borrowing, prior_var=prior_var, drift_indices=drift)
-        common = {"effect_index": eff, "control_index": ctl,
-                  "sigma_prior_scale": analysis.residual_sd_prior_scale}
+        scale = analysis.residual_sd_prior_scale
         post = linear_model_posterior(layout.stats(), prior_var=comp_var, log_weight=comp_logw,
-                                      drift_indices=drift, **common)
+                                      drift_indices=drift, effect_index=eff, control_index=ctl,
+                                      sigma_prior_scale=scale)
         ess = np.zeros(batch.n_replicates)
         if m > 0:
             none_var = prior_var.copy()
             none_var[drift] = 0.0
             ref = linear_model_posterior(layout.stats(concurrent_only=True), prior_var=none_var[None],
-                                         log_weight=np.zeros(1), drift_indices=[], **common)
+                                         log_weight=np.zeros(1), drift_indices=[], effect_index=eff,
+                                         control_index=ctl, sigma_prior_scale=scale)
             ess = effective_sample_size(var_borrow=post.control_var, var_none=ref.control_var,
                                         sigma2=ref.sigma2_mean)
         return summarize_mixture(post.effect, standardized=post.standardized_mean, ess=ess,

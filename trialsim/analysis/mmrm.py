@@ -131,7 +131,7 @@ def gls_stats(
     layout: MmrmLayout, sigma: np.ndarray, *, concurrent_only: bool = False,
 ) -> tuple[np.ndarray, ...]:
     """GLS sufficient statistics ``(XᵀPX, XᵀPy, yᵀPy, n_obs)`` given Σ ``(R, T, T)``."""
-    r, l, k = layout.z.shape
+    r, _, k = layout.z.shape
     t = layout.n_visits
     prec = _observed_precisions(sigma)
     codes = _pattern_codes(layout.observed)
@@ -177,7 +177,7 @@ def estimate_covariance(
 
     The mean model is the free one (every covariate × visit, drift unconstrained).
     """
-    r, l, k = layout.z.shape
+    r, _, k = layout.z.shape
     t = layout.n_visits
     obs = layout.observed
     n_t = obs.sum(axis=1)  # (R, T)

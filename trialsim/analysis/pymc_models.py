@@ -141,7 +141,7 @@ def build_mmrm_model(
     import pymc as pm
     import pytensor.tensor as pt
 
-    n, t = y.shape
+    t = y.shape[1]
     keep = np.flatnonzero(np.asarray(prior_sd) > 0)
     kept = tuple(covariates[i] for i in keep)
     observed = np.isfinite(y)
