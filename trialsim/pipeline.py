@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import math
 import time
+from itertools import product
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -96,37 +97,42 @@ class StudyRun:
     extra: dict[str, object] = field(default_factory=dict)
 
 
-def _task_keys(n_scenarios: int, replicates: int) -> list[str]:
-    blocks = math.ceil(replicates / BLOCK_REPLICATES)
-    return [f"s{s:03d}-b{b:05d}" for s in range(n_scenarios) for b in range(blocks)]
+def _task_keys(replicates: int) -> list[str]:
+    return [f"b{b:05d}" for b in range(math.ceil(replicates / BLOCK_REPLICATES))]
 
 
 class _Task:
-    """Picklable task function: simulate and analyse one scenario × replicate block."""
+    """Picklable task function: simulate and analyse one block of replicates in every scenario.
+
+    The block's virtual patients are enrolled once and followed under every scenario
+    (common random numbers across scenarios and designs).
+    """
 
     def __init__(self, loaded: LoadedStudy, replicates: int, designs: list[Design], effects: dict[str, float]) -> None:
         self.loaded, self.replicates, self.designs, self.effects = loaded, replicates, designs, effects
 
-    def __call__(self, key: str) -> dict[str, dict[str, dict[str, np.ndarray] | str]]:
+    def __call__(self, key: str) -> list[dict[str, dict[str, dict[str, np.ndarray] | str]]]:
         from trialsim.analysis.engine import analyze_batch
 
-        s_part, b_part = key.split("-")
-        scenario = self.loaded.spec.scenarios[int(s_part[1:])]
-        block = int(b_part[1:])
+        block = int(key[1:])
         reps = range(block * BLOCK_REPLICATES, min((block + 1) * BLOCK_REPLICATES, self.replicates))
         simulator = select_simulator(self.loaded.spec.simulator)
-        batches = simulate_replicates(
-            self.loaded, scenario=scenario, designs=self.designs, replicates=reps,
-            simulator=simulator, effect=self.effects[scenario.name],
-        )
-        out: dict[str, dict[str, dict[str, np.ndarray] | str]] = {}
-        for design, batch in batches.items():
-            for which in ANALYSES:
-                spec = analysis_for(design, self.loaded.spec, which)
-                res = analyze_batch(batch, analysis=spec, decision=self.loaded.spec.decision, n_external=design.n_synthetic)
-                out.setdefault(design.label, {})[which] = {f: np.asarray(getattr(res, f)) for f in FIELDS}
-                out[design.label][f"{which}_method"] = res.method
-        return out
+        enrolments: dict[tuple[object, ...], object] = {}
+        per_scenario = []
+        for scenario in self.loaded.spec.scenarios:
+            batches = simulate_replicates(
+                self.loaded, scenario=scenario, designs=self.designs, replicates=reps,
+                simulator=simulator, effect=self.effects[scenario.name], enrolments=enrolments,  # type: ignore[arg-type]
+            )
+            out: dict[str, dict[str, dict[str, np.ndarray] | str]] = {}
+            for design, batch in batches.items():
+                for which in ANALYSES:
+                    spec = analysis_for(design, self.loaded.spec, which)
+                    res = analyze_batch(batch, analysis=spec, decision=self.loaded.spec.decision, n_external=design.n_synthetic)
+                    out.setdefault(design.label, {})[which] = {f: np.asarray(getattr(res, f)) for f in FIELDS}
+                    out[design.label][f"{which}_method"] = res.method
+            per_scenario.append(out)
+        return per_scenario
 
 
 def run_study(
@@ -153,7 +159,7 @@ def run_study(
     designs = candidate_designs(study)
     simulator = select_simulator(study.simulator)
     effects = {s.name: true_effect(loaded, scenario=s, simulator=simulator) for s in study.scenarios}
-    keys = _task_keys(len(study.scenarios), r)
+    keys = _task_keys(r)
     results = run_tasks(
         keys, _Task(loaded, r, designs, effects), workers=workers, scheduler=scheduler,
         checkpoint=checkpoint, description="simulating trials", quiet=quiet,
@@ -162,11 +168,10 @@ def run_study(
         (which, f): np.full((len(study.scenarios), len(designs), r), np.nan) for which in ANALYSES for f in FIELDS
     }
     methods: dict[str, str] = {}
-    for key, value in results.items():
-        s = int(key.split("-")[0][1:])
-        b = int(key.split("-")[1][1:])
+    for key, per_scenario in results.items():
+        b = int(key[1:])
         sl = slice(b * BLOCK_REPLICATES, min((b + 1) * BLOCK_REPLICATES, r))
-        for d, design in enumerate(designs):
+        for (s, value), (d, design) in product(enumerate(per_scenario), enumerate(designs)):
             entry = value[design.label]
             for which in ANALYSES:
                 arrays = entry[which]

@@ -101,7 +101,7 @@ def run_tasks(
 
             cluster = None if scheduler else LocalCluster(
                 n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None,
-                silence_logs=logging.ERROR,
+                silence_logs=logging.CRITICAL,
             )
             client = Client(scheduler) if scheduler else Client(cluster)
             try:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import numpy as np
 from scipy.optimize import brentq
 from scipy.special import expit, logit
@@ -9,6 +11,7 @@ from scipy.special import expit, logit
 from trialsim.spec.study import DropoutSpec
 
 
+@lru_cache(maxsize=256)
 def _intercept_for_rate(rate: float, slope: float, n_intervals: int) -> float:
     """Per-visit log-odds giving mean dropout ``rate`` by the last visit when the driver is N(0, 1)."""
     nodes, weights = np.polynomial.hermite_e.hermegauss(40)

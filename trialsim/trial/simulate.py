@@ -138,14 +138,25 @@ def _standardisers(loaded: LoadedStudy, simulator: GaitSimulator) -> _Scales:
 def simulate_arm(
     loaded: LoadedStudy, *, replicate: int, arm: str, n: int, treated: bool, scenario: ScenarioSpec,
     simulator: GaitSimulator, drift: DriftSpec | None = None,
+    enrolments: dict[tuple[object, ...], Enrolled] | None = None,
 ) -> ArmOutcome:
-    """Simulate one arm of one replicate (patients are a prefix-stable sequence)."""
+    """Simulate one arm of one replicate (patients are a prefix-stable sequence).
+
+    ``enrolments`` caches screened patients across scenarios (same patients, common
+    random numbers); pass the same dict for every scenario of a replicate block.
+    """
     study, cohort, seed = loaded.spec, loaded.cohort, loaded.spec.seed
     ep = study.endpoint
     weeks = np.asarray(study.visits_weeks, dtype=float)
     key = ("trial", replicate, arm)
     age_shift = drift.age_shift_years if drift is not None else 0.0
-    e = enrol(cohort, n=n, seed=seed, key=key, simulator=simulator, age_shift_years=age_shift)
+    cache_key = (*key, n, age_shift)
+    if enrolments is not None and cache_key in enrolments:
+        e = enrolments[cache_key]
+    else:
+        e = enrol(cohort, n=n, seed=seed, key=key, simulator=simulator, age_shift_years=age_shift)
+        if enrolments is not None:
+            enrolments[cache_key] = e
     params = _trajectory_params(study, cohort, e.candidates, weeks=weeks, treated=treated, effect_scale=scenario.effect_scale)
     gait = simulator.simulate(params, rng=stream(seed, *key, "visit_day"))[ep.measure]
     gait[:, 0] = e.baseline_gait[ep.measure]
@@ -194,7 +205,7 @@ def true_effect(loaded: LoadedStudy, *, scenario: ScenarioSpec, simulator: GaitS
 
 def simulate_replicates(
     loaded: LoadedStudy, *, scenario: ScenarioSpec, designs: list[Design], replicates: range,
-    simulator: GaitSimulator, effect: float,
+    simulator: GaitSimulator, effect: float, enrolments: dict[tuple[object, ...], Enrolled] | None = None,
 ) -> dict[Design, TrialBatch]:
     """Simulate ``replicates`` trials under ``scenario`` for every design at once.
 
@@ -210,10 +221,10 @@ def simulate_replicates(
     n_s = max(d.n_synthetic for d in designs)
     per_rep = []
     for r in replicates:
-        control = simulate_arm(loaded, replicate=r, arm="control", n=n_c, treated=False, scenario=scenario, simulator=simulator)
-        treat = simulate_arm(loaded, replicate=r, arm="treatment", n=n_t, treated=True, scenario=scenario, simulator=simulator)
+        control = simulate_arm(loaded, replicate=r, arm="control", n=n_c, treated=False, scenario=scenario, simulator=simulator, enrolments=enrolments)
+        treat = simulate_arm(loaded, replicate=r, arm="treatment", n=n_t, treated=True, scenario=scenario, simulator=simulator, enrolments=enrolments)
         synth = (
-            simulate_arm(loaded, replicate=r, arm="synthetic", n=n_s, treated=False, scenario=scenario, simulator=simulator, drift=drift)
+            simulate_arm(loaded, replicate=r, arm="synthetic", n=n_s, treated=False, scenario=scenario, simulator=simulator, drift=drift, enrolments=enrolments)
             if n_s else None
         )
         per_rep.append((control, treat, synth))
