@@ -53,3 +53,61 @@ def example_trajectories(examples: xr.Dataset, *, endpoint: str) -> Figure:
     axes[0][0].legend(fontsize=7)
     fig.tight_layout()
     return fig
+
+
+def type1_across_drift(nulls: pd.DataFrame, *, bound: float) -> Figure:
+    """Type I error against the synthetic controls' outcome drift, one line per design, with 95 % MC bars.
+
+    ``nulls`` has columns ``analysis``, ``design``, ``drift_outcome_offset``,
+    ``type1_error`` and ``type1_mc_se`` (one row per null scenario × design × analysis).
+    """
+    fig, ax = plt.subplots(figsize=(6.4, 3.6))
+    for (analysis, design), g in nulls.groupby(["analysis", "design"], sort=False):
+        g = g.sort_values("drift_outcome_offset")
+        style = {"ls": "--", "alpha": 0.6} if analysis == "reference" else {"ls": "-"}
+        label = f"{design} ({'frequentist reference' if analysis == 'reference' else 'primary'})"
+        ax.errorbar(g.drift_outcome_offset, g.type1_error, yerr=1.96 * g.type1_mc_se, marker="o", ms=3,
+                    capsize=2, label=label, **style)
+    ax.axhline(bound, color="firebrick", lw=1, ls=":", label=f"bound {bound:g}")
+    ax.set_xlabel("drift of synthetic controls (outcome offset, endpoint units)")
+    ax.set_ylabel("type I error")
+    ax.set_ylim(bottom=0)
+    ax.legend(fontsize=6, ncol=2)
+    fig.tight_layout()
+    return fig
+
+
+def bias_coverage(rows: pd.DataFrame, *, nominal: float = 0.95) -> Figure:
+    """Bias (± 1.96 MC SE) and interval coverage per scenario × design (primary analysis)."""
+    labels = [f"{s} · {d}" for s, d in zip(rows.scenario, rows.design, strict=True)]
+    y = np.arange(len(rows))
+    fig, (left, right) = plt.subplots(1, 2, figsize=(8.0, 0.28 * len(rows) + 1.4), sharey=True)
+    left.errorbar(rows.bias, y, xerr=1.96 * rows.bias_mc_se, fmt="o", ms=3, capsize=2)
+    left.axvline(0, color="grey", lw=0.8)
+    left.set_xlabel("bias of the effect estimate")
+    left.set_yticks(y, labels, fontsize=7)
+    right.errorbar(rows.coverage, y, xerr=1.96 * rows.coverage_mc_se, fmt="o", ms=3, capsize=2, color="tab:green")
+    right.axvline(nominal, color="grey", lw=0.8, ls="--")
+    right.set_xlabel("coverage of the 95 % interval")
+    left.invert_yaxis()
+    fig.tight_layout()
+    return fig
+
+
+def ess_borrowed(ess: pd.DataFrame) -> Figure:
+    """Effective number of synthetic controls borrowed per replicate, by scenario and design.
+
+    ``ess`` has one row per replicate: ``scenario``, ``design``, ``n_synthetic``, ``ess``.
+    The dashed line marks the synthetic patients available (full pooling).
+    """
+    groups = list(ess.groupby(["scenario", "design"], sort=False))
+    fig, ax = plt.subplots(figsize=(max(4.0, 1.1 * len(groups) + 1.5), 3.4))
+    ax.boxplot([g.ess.to_numpy() for _, g in groups], showfliers=False)
+    for i, (_, g) in enumerate(groups, start=1):
+        n = float(g.n_synthetic.iloc[0])
+        ax.plot([i - 0.4, i + 0.4], [n, n], color="firebrick", ls="--", lw=1)
+    ax.set_xticks(range(1, len(groups) + 1), [f"{s}\n{d}" for (s, d), _ in groups], fontsize=7)
+    ax.set_ylabel("ESS borrowed (patients)")
+    ax.set_ylim(bottom=0)
+    fig.tight_layout()
+    return fig
