@@ -100,7 +100,9 @@ def recommend_design(run: StudyRun, table: pd.DataFrame) -> dict[str, object]:
                 })
         return pd.DataFrame(ok)
 
-    best = feasible(primary)
+    # the primary analysis and the conventional reference both compete: a design is
+    # only recommended over the conventional one when it is genuinely smaller
+    best = pd.concat([feasible(primary), feasible(reference)], ignore_index=True)
     conventional = feasible(reference)
     out: dict[str, object] = {
         "criteria": {"target_power": spec.target_power, "max_type1_error": spec.max_type1_error},
