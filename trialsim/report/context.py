@@ -147,7 +147,7 @@ def tipping_points(data: RunData) -> pd.DataFrame:
         over = g[g.type1_error > bound]
         rows.append({
             "analysis": which, "design": design, "n_synthetic": int(g.n_synthetic.iloc[0]),
-            "drifts_tested": ", ".join(f"{v:+g}" for v in g.drift_outcome_offset),
+            "drifts_tested": ", ".join(f"{v:+g}" if v else "0" for v in g.drift_outcome_offset),
             "max_type1_error": float(g.type1_error.max()),
             "tipping_drift": float(over.drift_outcome_offset.iloc[0]) if len(over) else None,
         })

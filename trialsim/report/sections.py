@@ -130,7 +130,7 @@ def scenario_section(data: RunData) -> Section:
     ]
     if data.borrowing:
         checks.append(("drift of synthetic controls under the null", bool((offsets != 0).any()),
-                       "drifts tested: " + ", ".join(f"{v:+g}" for v in sorted(set(offsets)))))
+                       "drifts tested: " + ", ".join(f"{v:+g}" if v else "0" for v in sorted(set(offsets)))))
         checks.append(("drift in both directions", bool((offsets > 0).any() and (offsets < 0).any()), "favourable and unfavourable drift"))
     items = [f"{'covered' if ok else '**gap**'}: {what} — {detail}" for what, ok, detail in checks]
     section.add(Paragraph("Why the grid is adequate, item by item (gaps are stated, not hidden):"))
@@ -185,7 +185,7 @@ def oc_section(data: RunData) -> Section:
                       "error in nulls. Fixed design: expected sample size = n total; about "
                       f"{1 - spec.dropout.rate:.0%} complete the primary visit.",
                       keep.rename(columns={"power": "P(success)", "power_mc_se": "MC SE", "mean_ess_borrowed": "ESS borrowed"}),
-                      digits={"bias": 4, "rmse": 4, "ESS borrowed": 1}, label_columns=3))
+                      digits={"bias": 4, "rmse": 4, "ESS borrowed": 1}, label_columns=3, data=keep))
     nulls = null_rows(data)
     section.add(Paragraph(f"**Type I error across drift** (bound {spec.design.max_type1_error:g}):"))
     if len(nulls):

@@ -1,0 +1,155 @@
+"""The HTML report of a real run: §5 sections in order, numbers as in summary.json, exports, integrity."""
+
+from __future__ import annotations
+
+import ast
+import html
+import json
+import re
+import shutil
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import xarray as xr
+
+from trialsim.cli import main
+from trialsim.report.credibility import VALIDATION, VERIFICATION
+from trialsim.results.store import verify_manifest
+
+from .support import ROOT, SECTIONS, html_tables, run_study, section_text
+
+
+@pytest.fixture(scope="module")
+def run_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return run_study(tmp_path_factory.mktemp("html") / "small")
+
+
+@pytest.fixture(scope="module")
+def page(run_dir: Path) -> str:
+    return (run_dir / "report.html").read_text(encoding="utf-8")
+
+
+@pytest.fixture(scope="module")
+def summary(run_dir: Path) -> dict:
+    return json.loads((run_dir / "summary.json").read_text())
+
+
+def test_every_section_present_in_reference_order(page: str) -> None:
+    headings = [html.unescape(h) for h in re.findall(r"<h2>(.*?)</h2>", page)]
+    assert headings == list(SECTIONS)
+
+
+def test_operating_characteristics_match_summary(page: str, summary: dict) -> None:
+    rows = html_tables(page)["table-operating_characteristics_primary"]
+    header, body = rows[0], rows[1:]
+    assert len(body) == len(summary["designs"])
+    col = {name: i for i, name in enumerate(header)}
+    for row, design in zip(body, summary["designs"], strict=True):
+        assert (row[col["scenario"]], row[col["design"]]) == (design["scenario"], design["design"])
+        assert row[col["P(success)"]] == f"{design['power']:.3f}"
+        assert row[col["MC SE"]] == f"{design['power_mc_se']:.3f}"
+        assert row[col["bias"]] == f"{design['bias']:.4f}"
+        assert row[col["coverage"]] == f"{design['coverage']:.3f}"
+        expected_t1 = "–" if design["type1_error"] is None else f"{design['type1_error']:.3f}"
+        assert row[col["type1_error"]] == expected_t1
+
+
+def test_recommended_design_and_patients_saved_shown(page: str, summary: dict) -> None:
+    rec = summary["recommended_design"]
+    text = " ".join(section_text(page, "recommendation").split())
+    if not rec["found"]:
+        assert "No design meets the criteria" in text
+        return
+    assert f"Recommended: {rec['design']}" in text
+    assert f"({rec['n_total']} concurrent patients)" in text
+    assert f"Minimum power across alternatives {rec['power']:.3f}" in text
+    assert f"maximum type I error across null and drift scenarios {rec['max_type1_error']:.3f}" in text
+    if rec["patients_saved"] is None:
+        assert f"Patients saved: not determined — {rec['note']}" in text
+    else:
+        assert f"{rec['patients_saved']} patients saved" in text
+
+
+def test_self_contained_with_figures_and_tables_exported(run_dir: Path, page: str, summary: dict) -> None:
+    assert not re.search(r'(src|href)="(https?:)?//', page), "the HTML must not load anything from outside"
+    assert "<script" not in page and "<link" not in page
+    figures = re.findall(r'<figure id="figure-([a-z0-9_]+)"><img alt="[^"]*" src="data:image/png;base64,', page)
+    assert {"example_trials", "power_curves", "type1_across_drift", "bias_coverage", "ess_borrowed"} <= set(figures)
+    for name in figures:
+        assert (run_dir / "figures" / f"{name}.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+        assert b"<svg" in (run_dir / "figures" / f"{name}.svg").read_bytes()[:500]
+    for name in re.findall(r'<table id="table-([a-z0-9_]+)">', page):
+        assert (run_dir / "tables" / f"{name}.csv").is_file(), name
+    exported = pd.read_csv(run_dir / "tables" / "operating_characteristics_primary.csv")
+    assert exported.power.round(10).tolist() == [d["power"] for d in summary["designs"]]
+    full = pd.read_csv(run_dir / "tables" / "operating_characteristics.csv")
+    assert set(full.analysis) == {"primary", "reference"}
+
+
+def test_reference_simulator_run_says_fidelity_not_applicable(page: str) -> None:
+    text = " ".join(section_text(page, "model").split())
+    assert "used the statistical reference simulator" in text
+    assert "fidelity figures" in text and "not applicable to this run" in text
+
+
+def test_model_sources_and_credibility_evidence_cited(page: str) -> None:
+    text = " ".join(section_text(page, "model").split())
+    for source in ("Skorvanek", "Lindle", "Winter", "Falisse", "Yamada", "Park et al. 2022", "Bohannon", "Bovi",
+                   "Zanardi", "Webster"):
+        assert source in text, source
+    for item in ("Question of interest", "Context of use", "Model influence", "Decision consequence", "Model risk",
+                 "Verification", "Validation", "Applicability"):
+        assert item in text, item
+    assert "each cell within ±10 %" in text and "[−0.25, −0.08]" in text
+
+
+def test_every_evidence_test_named_in_the_report_exists() -> None:
+    for test in [e.test for e in VALIDATION] + [t for _, t in VERIFICATION]:
+        path, name = test.split("::")
+        tree = ast.parse((ROOT / path).read_text())
+        names = {node.name for node in ast.walk(tree) if isinstance(node, ast.FunctionDef)}
+        assert name in names, test
+
+
+def test_bayesian_items_and_mc_error(page: str, summary: dict) -> None:
+    bayes = " ".join(section_text(page, "bayes").split())
+    for item in ("Prior construction", "Design prior and analysis prior", "Success criterion",
+                 "Effective sample size borrowed", "Prior sensitivity", "Tipping point", "Convergence diagnostics",
+                 "verified against full NUTS"):
+        assert item in bayes, item
+    rows = html_tables(page)["table-prior_sensitivity"]
+    assert len(rows) - 1 == len(summary["designs"])
+    mc = " ".join(section_text(page, "replicates").split())
+    bound = summary["recommended_design"]["criteria"]["max_type1_error"]
+    assert f"{(bound * (1 - bound) / summary['replicates']) ** 0.5:.4f}" in mc
+
+
+def test_reproducibility_section_has_yaml_verbatim_and_command(run_dir: Path, page: str) -> None:
+    attrs = xr.open_datatree(run_dir / "results.nc", engine="h5netcdf").attrs
+    verbatim = [html.unescape(p) for p in re.findall(r"<pre>(.*?)</pre>", page, flags=re.S)]
+    assert attrs["study_yaml"] in verbatim
+    assert attrs["cohort_yaml"] in verbatim
+    repro = section_text(page, "repro")
+    for value in (attrs["command"], attrs["config_sha256"], attrs["seed"], "numpy"):
+        assert value in repro, value
+
+
+def test_report_command_rerenders_identically_and_refuses_altered_figures(
+    run_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    copy = tmp_path / "copy"
+    shutil.copytree(run_dir, copy)
+    monkeypatch.setattr(sys, "argv", ["trialsim", "report", str(copy)])
+    with pytest.raises(SystemExit) as info:
+        main()
+    assert info.value.code == 0
+    assert (copy / "report.html").read_bytes() == (run_dir / "report.html").read_bytes()
+    verify_manifest(copy)
+    (copy / "figures" / "power_curves.png").write_bytes(b"tampered")
+    with pytest.raises(SystemExit) as info:
+        main()
+    assert info.value.code == 2
+    err = capsys.readouterr().err
+    assert "power_curves.png" in err and "altered" in err
