@@ -78,4 +78,5 @@ def section_text(page: str, section_id: str) -> str:
     """Plain text of one ``<section id=...>`` of the HTML report."""
     match = re.search(rf'<section id="{section_id}">(.*?)</section>', page, flags=re.S)
     assert match, section_id
-    return html.unescape(re.sub(r"<[^>]+>", " ", match.group(1)))
+    inline = re.sub(r"</?(b|small)>", "", match.group(1))
+    return html.unescape(re.sub(r"<[^>]+>", " ", inline))
