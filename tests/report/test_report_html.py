@@ -74,7 +74,8 @@ def test_recommended_design_and_patients_saved_shown(page: str, summary: dict) -
 
 def test_self_contained_with_figures_and_tables_exported(run_dir: Path, page: str, summary: dict) -> None:
     assert not re.search(r'(src|href)="(https?:)?//', page), "the HTML must not load anything from outside"
-    assert "<script" not in page and "<link" not in page
+    assert "<script" not in page
+    assert "<link" not in page
     figures = re.findall(r'<figure id="figure-([a-z0-9_]+)"><img alt="[^"]*" src="data:image/png;base64,', page)
     assert {"example_trials", "power_curves", "type1_across_drift", "bias_coverage", "ess_borrowed"} <= set(figures)
     for name in figures:
@@ -91,7 +92,8 @@ def test_self_contained_with_figures_and_tables_exported(run_dir: Path, page: st
 def test_reference_simulator_run_says_fidelity_not_applicable(page: str) -> None:
     text = " ".join(section_text(page, "model").split())
     assert "used the statistical reference simulator" in text
-    assert "fidelity figures" in text and "not applicable to this run" in text
+    assert "fidelity figures" in text
+    assert "not applicable to this run" in text
 
 
 def test_model_sources_and_credibility_evidence_cited(page: str) -> None:
@@ -102,7 +104,8 @@ def test_model_sources_and_credibility_evidence_cited(page: str) -> None:
     for item in ("Question of interest", "Context of use", "Model influence", "Decision consequence", "Model risk",
                  "Verification", "Validation", "Applicability"):
         assert item in text, item
-    assert "each cell within ±10 %" in text and "[−0.25, −0.08]" in text
+    assert "each cell within ±10 %" in text
+    assert "[−0.25, −0.08]" in text
 
 
 def test_every_evidence_test_named_in_the_report_exists() -> None:
@@ -152,4 +155,5 @@ def test_report_command_rerenders_identically_and_refuses_altered_figures(
         main()
     assert info.value.code == 2
     err = capsys.readouterr().err
-    assert "power_curves.png" in err and "altered" in err
+    assert "power_curves.png" in err
+    assert "altered" in err

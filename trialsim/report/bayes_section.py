@@ -27,7 +27,7 @@ BORROWING_TEXT = {
 
 def _ess_frame(data: RunData) -> pd.DataFrame:
     rep = data.replicates.sel(analysis="primary")
-    rows = []
+    rows: list[dict[str, object]] = []
     for design in rep.design.values:
         n_syn = int(rep.n_synthetic.sel(design=design))
         if n_syn == 0:

@@ -17,7 +17,16 @@ import xarray as xr
 from fpdf import FPDF
 from fpdf.fonts import FontFace
 
-from trialsim.report.blocks import Block, Bullets, Figure, Heading, Paragraph, Report, Table, Verbatim
+from trialsim.report.blocks import (
+    Block,
+    Bullets,
+    Figure,
+    Heading,
+    Paragraph,
+    Report,
+    Table,
+    Verbatim,
+)
 from trialsim.report.render import export_report
 
 FONT = "DejaVu"
@@ -136,7 +145,7 @@ def _verbatim(pdf: _Document, block: Verbatim) -> None:
     pdf.multi_cell(0, 5, block.title, new_x="LMARGIN", new_y="NEXT")
     pdf.set_font(MONO, "", 7)
     pdf.set_fill_color(246, 246, 246)
-    pdf.multi_cell(0, 3.3, block.text.rstrip() or " ", fill=True, padding=1.5, new_x="LMARGIN", new_y="NEXT")
+    pdf.multi_cell(0, 3.3, block.text.rstrip() or " ", fill=True, padding=1, new_x="LMARGIN", new_y="NEXT")
     pdf.ln(2)
 
 

@@ -13,9 +13,24 @@ import math
 import numpy as np
 import pandas as pd
 
-from trialsim.plotting.figures import bias_coverage, example_trajectories, power_curves, type1_across_drift
+from trialsim.plotting.figures import (
+    bias_coverage,
+    example_trajectories,
+    power_curves,
+    type1_across_drift,
+)
 from trialsim.report.bayes_section import bayes_section
-from trialsim.report.blocks import Bullets, Paragraph, Report, Section, Table, Verbatim, figure, fmt, table
+from trialsim.report.blocks import (
+    Bullets,
+    Paragraph,
+    Report,
+    Section,
+    Table,
+    Verbatim,
+    figure,
+    fmt,
+    table,
+)
 from trialsim.report.context import RunData, null_rows, read_run, walkthrough
 from trialsim.report.model_section import REFERENCE_NOTICE, model_section
 
