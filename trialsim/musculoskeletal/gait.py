@@ -53,6 +53,9 @@ class SolverSettings:
     constraint_tolerance: float = 1e-3
     max_iterations: int = 1000
     threads: int = 1
+    #: finite differences of the OpenSim callbacks: "forward" halves the cost of the
+    #: constraint Jacobian (≈ 80 % of the solve time) relative to Moco's default "central"
+    finite_difference: str = "forward"
 
 
 @dataclass
@@ -126,6 +129,7 @@ def _configure_solver(solver: Any, settings: SolverSettings) -> None:
     solver.set_optim_constraint_tolerance(settings.constraint_tolerance)
     solver.set_optim_max_iterations(settings.max_iterations)
     solver.set_parallel(settings.threads if settings.threads > 1 else 0)
+    solver.set_optim_finite_difference_scheme(settings.finite_difference)
     solver.set_optim_ipopt_print_level(0)
     solver.set_verbosity(0)
 
