@@ -96,12 +96,22 @@ def test_rerun_command_reproduces_numbers(finished_run: Path, tmp_path: Path) ->
     assert first["recommended_design"] == second["recommended_design"]
 
 
-def test_same_numbers_with_two_workers(finished_run: Path, tmp_path: Path, capsys, monkeypatch) -> None:
-    code, _, _ = cli(["run", str(SMALL), "--out", str(tmp_path / "w2"), "--workers", "2", "--quiet"], capsys, monkeypatch)
+@pytest.mark.parametrize("workers", [2, 4])
+def test_same_numbers_with_more_workers(finished_run: Path, tmp_path: Path, workers: int, capsys, monkeypatch) -> None:
+    out = tmp_path / f"w{workers}"
+    code, _, _ = cli(["run", str(SMALL), "--out", str(out), "--workers", str(workers), "--quiet"], capsys, monkeypatch)
     assert code == 0
     a = json.loads((finished_run / "summary.json").read_text())
-    b = json.loads((tmp_path / "w2" / "summary.json").read_text())
+    b = json.loads((out / "summary.json").read_text())
     assert a["designs"] == b["designs"]
+    assert a["recommended_design"] == b["recommended_design"]
+
+
+def test_nothing_written_outside_the_output_directory(tmp_path: Path) -> None:
+    work = tmp_path / "cwd"
+    work.mkdir()
+    subprocess.run([sys.executable, "-m", "trialsim.cli", "run", str(SMALL), "--out", "result", "--quiet", "--replicates", "20"], check=True, cwd=work)
+    assert sorted(p.name for p in work.iterdir()) == ["result"]
 
 
 def test_resume_after_kill_matches_uninterrupted(finished_run: Path, tmp_path: Path) -> None:
