@@ -44,7 +44,7 @@ def test_tipping_point_is_smallest_drift_exceeding_the_bound(run_dir: Path, page
     assert any(v is not None for v in expected.values()), "the study must show a tipping point"
     rows = html_tables(page)["table-tipping_points"]
     col = {name: i for i, name in enumerate(rows[0])}
-    shown = {r[col["design"]]: r[col["tipping_drift"]] for r in rows[1:]}
+    shown = {r[col["design"]]: r[col["tipping drift"]] for r in rows[1:]}
     assert shown == {k: ("beyond grid" if v is None else f"{v:+g}") for k, v in expected.items()}
     exported = pd.read_csv(run_dir / "tables" / "tipping_points.csv")
     assert set(exported.design) == set(expected)
@@ -58,8 +58,8 @@ def test_type1_error_across_drift_table_and_figure(run_dir: Path, page: str) -> 
     for d in summary["designs"]:
         if d["scenario_kind"].endswith("null"):
             row = primary[(d["scenario"], d["design"])]
-            assert row[col["type1_error"]] == f"{d['type1_error']:.3f}"
-            assert row[col["within_bound"]] == ("yes" if d["type1_error"] <= 0.1 else "NO")
+            assert row[col["type1 error"]] == f"{d['type1_error']:.3f}"
+            assert row[col["within bound"]] == ("yes" if d["type1_error"] <= 0.1 else "NO")
     assert (run_dir / "figures" / "type1_across_drift.svg").is_file()
     oc = section_text(page, "oc")
     assert "not assessed" not in oc

@@ -53,7 +53,7 @@ def test_operating_characteristics_match_summary(page: str, summary: dict) -> No
         assert row[col["bias"]] == f"{design['bias']:.4f}"
         assert row[col["coverage"]] == f"{design['coverage']:.3f}"
         expected_t1 = "–" if design["type1_error"] is None else f"{design['type1_error']:.3f}"
-        assert row[col["type1_error"]] == expected_t1
+        assert row[col["type1 error"]] == expected_t1
 
 
 def test_recommended_design_and_patients_saved_shown(page: str, summary: dict) -> None:
@@ -157,3 +157,22 @@ def test_report_command_rerenders_identically_and_refuses_altered_figures(
     err = capsys.readouterr().err
     assert "power_curves.png" in err
     assert "altered" in err
+
+
+def test_generator_run_shows_fidelity_and_hashes_instead_of_the_notice(run_dir: Path, summary: dict) -> None:
+    from trialsim.report.blocks import Paragraph, Table
+    from trialsim.report.sections import build_report
+
+    tree = xr.open_datatree(run_dir / "results.nc", engine="h5netcdf").load()
+    tree.attrs.update({"simulator": "generator", "simulator_note": "physics-trained generator",
+                       "simulator_checkpoint_sha256": "ab" * 32, "simulator_library_sha256": "cd" * 32,
+                       "simulator_fidelity_speed_rmse_m_s": "0.031"})
+    report = build_report(tree, {**summary, "simulator": "generator"})
+    model = next(s for s in report.sections if s.id == "model")
+    texts = [b.text for b in model.blocks if isinstance(b, Paragraph)]
+    assert not any("not applicable to this run" in t for t in texts)
+    fidelity = next(b for b in model.blocks if isinstance(b, Table) and b.name == "generator_fidelity")
+    assert ("simulator_fidelity_speed_rmse_m_s", "0.031") in fidelity.rows
+    repro = next(b for b in report.sections[-1].blocks if isinstance(b, Table) and b.name == "provenance")
+    assert ("simulator_checkpoint_sha256", "ab" * 32) in repro.rows
+    assert ("simulator_library_sha256", "cd" * 32) in repro.rows

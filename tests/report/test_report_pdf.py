@@ -68,3 +68,12 @@ def test_manifest_covers_the_pdf(run_dir: Path) -> None:
     manifest = json.loads((run_dir / "manifest.json").read_text())["files"]
     assert "report.pdf" in manifest
     assert "figures/type1_across_drift.png" in manifest
+
+
+def test_rerendering_gives_the_same_pdf(run_dir: Path, tmp_path: Path) -> None:
+    import shutil
+
+    copy = tmp_path / "copy"
+    shutil.copytree(run_dir, copy)
+    trialsim("report", str(copy), "--format", "pdf")
+    assert (copy / "report.pdf").read_bytes() == (run_dir / "report.pdf").read_bytes()

@@ -129,5 +129,5 @@ def table(name: str, caption: str, frame: pd.DataFrame, *, digits: dict[str, int
             else:
                 cells.append(fmt(value, digits.get(column, 3)))
         rows.append(tuple(cells))
-    return Table(name, caption, tuple(str(c) for c in frame.columns), tuple(rows),
+    return Table(name, caption, tuple(str(c).replace("_", " ") for c in frame.columns), tuple(rows),
                  data=frame if data is None else data, label_columns=label_columns)
