@@ -279,22 +279,22 @@ def headline(result: dict[str, Any]) -> None:
     run, rec = result["run"], result["recommended"]
     spec = run.loaded.spec
     unit = spec.endpoint.measure
-    cols = st.columns(5)
+    cols = st.columns([1.5, 1, 1, 1, 1.2])
     if rec.get("found"):
         cols[0].metric("Recommended design", str(rec["design"]),
                        help="smallest concurrent total meeting the target power in every alternative scenario "
                             "with type I error within the bound in every null scenario")
-        cols[1].metric("Power (worst alternative)", f"{rec['power']:.3f}", f"± {rec['power_mc_se']:.3f} MC SE", delta_color="off")
-        cols[2].metric("Max type I error", f"{rec['max_type1_error']:.3f}", f"bound {spec.design.max_type1_error:g}", delta_color="off")
+        cols[1].metric("Power (worst alternative)", f"{rec['power']:.3f}", f"± {rec['power_mc_se']:.3f} MC SE", delta_color="off", delta_arrow="off")
+        cols[2].metric("Max type I error", f"{rec['max_type1_error']:.3f}", f"bound {spec.design.max_type1_error:g}", delta_color="off", delta_arrow="off")
         saved = rec.get("patients_saved")
         cols[3].metric("Patients saved", "—" if saved is None else str(saved),
-                       f"vs conventional {rec['conventional_n_total']}" if saved is not None else "conventional design not in grid", delta_color="off")
+                       f"vs conventional {rec['conventional_n_total']}" if saved is not None else "conventional design not in grid", delta_color="off", delta_arrow="off")
     else:
         cols[0].metric("Recommended design", "none in grid")
         st.warning(str(rec.get("reason")))
     alt = next((s for s in run.scenarios if not s.is_null), None)
     if alt is not None:
-        cols[4].metric(f"True effect ({alt.name})", f"{run.true_effects[alt.name]:.4f}", unit, delta_color="off")
+        cols[4].metric(f"True effect ({alt.name})", f"{run.true_effects[alt.name]:.4f}", unit, delta_color="off", delta_arrow="off")
     st.caption(
         f"{spec.name} · cohort {run.loaded.cohort.name} · device {spec.endpoint.device} · {run.replicates} replicates per "
         f"scenario × design · simulator {run.simulator_provenance.get('simulator')} · seed {spec.seed} · "
@@ -349,7 +349,8 @@ def controls_tab(study_text: str, base_path: str | None, result: dict[str, Any])
         return
     same_size = [d for d in synthetic if rec.get("found") and d.n_control == rec["n_control"] and d.n_treatment == rec["n_treatment"]]
     labels = [d.label for d in synthetic]
-    design = st.selectbox("Design with synthetic controls", labels, index=labels.index((same_size or synthetic)[-1].label), key="controls_design")
+    default = rec["design"] if rec.get("design") in labels else (same_size or synthetic)[-1].label
+    design = st.selectbox("Design with synthetic controls", labels, index=labels.index(default), key="controls_design")
     names = [s.name for s in run.scenarios]
     drifting = next((s.name for s in run.scenarios if s.drift is not None), names[0])
     scenario = st.selectbox("Scenario", names, index=names.index(drifting), key="controls_scenario")
@@ -383,8 +384,9 @@ def gait_tab(result: dict[str, Any]) -> None:
     st.info(f"Joint angles shown: **{source}**. Body segments (Winter 2009 fractions of height) and stride timing are "
             "this patient's; the angles are patient-specific only when a simulation library is installed.")
     st.plotly_chart(figures.joint_angles(curves, source=source, reference=figures.reference_curves()), key="joint_angles")
-    st.plotly_chart(figures.stick_figure(curves, height_m=p["height_m"], stride_time_s=p["stride_time_s"], speed_m_s=p["gait_speed_m_s"],
-                                         title=f"patient {k}: sagittal stick figure (treadmill view), press play"), key="stick_figure")
+    st.caption(f"Patient {k} walking (sagittal view, treadmill frame; right leg red): press ▶ play or drag the slider.")
+    st.plotly_chart(figures.stick_figure(curves, height_m=p["height_m"], stride_time_s=p["stride_time_s"], speed_m_s=p["gait_speed_m_s"]),
+                    key="stick_figure")
 
 
 def downloads_tab(study_text: str, base_path: str | None, result: dict[str, Any]) -> None:

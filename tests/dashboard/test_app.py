@@ -30,7 +30,8 @@ def test_shows_the_recommendation_the_public_api_computes(make_app) -> None:
     # the YAML on screen, run through the public API, gives the same recommendation
     text = at.code[0].value
     loaded = api.study_from_text(text, source="test", base_path=DEFAULT_STUDY)
-    assert loaded.spec.replicates == 20 and loaded.spec.design.n_per_arm == [20, 40]
+    assert loaded.spec.replicates == 20
+    assert loaded.spec.design.n_per_arm == [20, 40]
     run = api.run_study(loaded, quiet=True)
     rec = api.recommend_design(run, api.oc_table(run))
     if rec["found"]:
@@ -97,7 +98,8 @@ def test_settings_change_design_device_and_borrowing(make_app) -> None:
     submit(at, ratio="2:1", device="imu_ankle", borrowing="full", n_per_arm=[20, 30])
     _no_traceback(at)
     spec = yaml.safe_load(at.code[0].value)
-    assert spec["design"]["allocation_ratios"] == [2.0] and spec["design"]["n_per_arm"] == [20, 30]
+    assert spec["design"]["allocation_ratios"] == [2.0]
+    assert spec["design"]["n_per_arm"] == [20, 30]
     assert spec["arms"][1]["allocation"] == pytest.approx(2 / 3)
     assert spec["endpoint"]["device"] == "imu_ankle"
     assert spec["analysis"]["borrowing"]["method"] == "full"
@@ -138,7 +140,8 @@ def test_valid_upload_runs(make_app, tmp_path: Path) -> None:
     at.selectbox(key="base").set_value("upload a study YAML…").run()
     at.file_uploader(key="upload").set_value(("mine.yaml", yaml.safe_dump(data).encode(), "application/x-yaml")).run(timeout=120)
     _no_traceback(at)
-    assert "uploaded_trial" in at.caption[0].value and "seed 99" in at.caption[0].value
+    assert "uploaded_trial" in at.caption[0].value
+    assert "seed 99" in at.caption[0].value
     assert metrics(at)["Recommended design"][0]
 
 
@@ -157,7 +160,8 @@ def test_returning_to_a_setting_reuses_the_cached_run(make_app, monkeypatch) -> 
     submit(at, seed=424243)
     submit(at, seed=424242)
     assert metrics(at) == first
-    assert calls.count(424242) == 1 and calls.count(424243) == 1
+    assert calls.count(424242) == 1
+    assert calls.count(424243) == 1
 
 
 def test_two_sessions_keep_their_own_settings_and_numbers(make_app) -> None:
@@ -168,7 +172,8 @@ def test_two_sessions_keep_their_own_settings_and_numbers(make_app) -> None:
     a.run(timeout=120)
     assert metrics(b)["True effect (expected)"][0] == "0.0000"
     assert float(metrics(a)["True effect (expected)"][0]) > 0.05
-    assert a.slider(key="effect_multiplier").value == 2.0 and b.slider(key="effect_multiplier").value == 0.0
+    assert a.slider(key="effect_multiplier").value == 2.0
+    assert b.slider(key="effect_multiplier").value == 0.0
     assert yaml.safe_load(a.code[0].value) != yaml.safe_load(b.code[0].value)
     # the app keeps no user data in module globals: a third session starts from the defaults
     c = make_app().run(timeout=120)
@@ -183,7 +188,8 @@ def test_report_and_yaml_downloads(make_app) -> None:
     html = at.session_state["report"]["html"].decode()
     assert html.lstrip().lower().startswith("<!doctype html")
     rec = metrics(at)["Recommended design"][0]
-    assert rec in html and "pd_gait_speed_phase2" in html
+    assert rec in html
+    assert "pd_gait_speed_phase2" in html
     assert any("report ready" in c.value for c in at.caption)
     # the downloadable YAML is the one on screen and re-validates to the same study
     text = at.code[0].value

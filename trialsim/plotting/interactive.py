@@ -70,7 +70,7 @@ def power_curves(table: pd.DataFrame, *, target_power: float, max_type1_error: f
     cols = min(columns, len(scenarios))
     titles = [f"{s} ({'type I error' if kinds[s].endswith('null') else 'power'})" for s in scenarios]
     fig = make_subplots(rows=rows, cols=cols, subplot_titles=titles, shared_yaxes=True,
-                        horizontal_spacing=0.05, vertical_spacing=0.14)
+                        horizontal_spacing=0.05, vertical_spacing=0.3 / rows if rows > 1 else 0.1)
     families = sorted({(a, int(m)) for a, m in zip(table.analysis, table.n_synthetic, strict=True)
                        if not (a == "reference" and m > 0)}, key=lambda x: (x[0] != "primary", x[1]))
     colours = {f: (REFERENCE_COLOUR if f[0] == "reference" else _PALETTE[i % len(_PALETTE)]) for i, f in enumerate(families)}
@@ -101,7 +101,9 @@ def power_curves(table: pd.DataFrame, *, target_power: float, max_type1_error: f
         bound = max_type1_error if kinds[name].endswith("null") else target_power
         fig.add_hline(y=bound, line={"color": "grey", "dash": "dash", "width": 1}, row=row, col=col)
     fig.update_yaxes(range=[0, 1.02], title_text="P(success)", col=1)
-    fig.update_xaxes(title_text="concurrent patients (total)")
+    for i in range(len(scenarios)):
+        if i + cols >= len(scenarios):  # bottom panel of its column
+            fig.update_xaxes(title_text="concurrent patients (total)", row=i // cols + 1, col=i % cols + 1)
     fig.update_layout(height=330 * rows, margin={"t": 50, "b": 40, "l": 50, "r": 10},
                       legend={"orientation": "h", "y": -0.15 if rows == 1 else -0.08})
     return fig
@@ -186,7 +188,7 @@ def control_comparison(examples: xr.Dataset, *, trial: int) -> go.Figure:
     for label, data, colour in (("concurrent controls", concurrent, ARM_COLOURS[0]), ("synthetic controls", synthetic, SYNTHETIC_COLOUR)):
         change = data - data[:, :1]
         mean, sd = np.nanmean(change, axis=0), np.nanstd(change, axis=0)
-        fig.add_trace(go.Scatter(x=np.r_[weeks, weeks[::-1]], y=np.r_[mean + sd, (mean - sd)[::-1]], fill="toself",
+        fig.add_trace(go.Scatter(x=np.r_[weeks, weeks[::-1]], y=np.r_[mean + sd, (mean - sd)[::-1]], mode="lines", fill="toself",
                                  fillcolor=_rgba(colour, 0.15), line={"width": 0}, hoverinfo="skip",
                                  name=f"{label}: ± 1 SD", legendgroup=label))
         fig.add_trace(go.Scatter(x=weeks, y=mean, mode="lines+markers", line={"color": colour, "width": 3},
@@ -350,8 +352,7 @@ def _leg_points(curves: pd.DataFrame, side: str, seg: dict[str, float]) -> tuple
     return pts[..., 0], pts[..., 1]
 
 
-def stick_figure(curves: pd.DataFrame, *, height_m: float, stride_time_s: float, speed_m_s: float,
-                 title: str = "") -> go.Figure:
+def stick_figure(curves: pd.DataFrame, *, height_m: float, stride_time_s: float, speed_m_s: float) -> go.Figure:
     """Animated sagittal stick figure walking on a treadmill (plotly frames with a play button).
 
     Segment lengths are Winter's fractions of height; the body is lowered each frame
@@ -387,7 +388,7 @@ def stick_figure(curves: pd.DataFrame, *, height_m: float, stride_time_s: float,
     frame_ms = max(10, int(1000 * stride_time_s / n))
     fig = go.Figure(data=traces(0), frames=[go.Frame(data=traces(k), name=str(k)) for k in range(n)])
     fig.update_layout(
-        height=480, margin={"t": 40, "b": 30, "l": 30, "r": 10}, title={"text": title, "font": {"size": 12}},
+        height=480, margin={"t": 50, "b": 30, "l": 30, "r": 10},
         xaxis={"range": [-0.9, 0.9], "title": "m", "zeroline": False},
         yaxis={"range": [-0.05, 1.05 * height_m], "scaleanchor": "x", "scaleratio": 1, "title": "m"},
         updatemenus=[{"type": "buttons", "x": 0.0, "y": 1.08, "xanchor": "left", "direction": "left", "buttons": [
