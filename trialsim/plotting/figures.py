@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
 
 
 def power_curves(table: pd.DataFrame, *, target_power: float, alpha: float) -> Figure:
@@ -85,6 +86,7 @@ def bias_coverage(rows: pd.DataFrame, *, nominal: float = 0.95) -> Figure:
     left.errorbar(rows.bias, y, xerr=1.96 * rows.bias_mc_se, fmt="o", ms=3, capsize=2)
     left.axvline(0, color="grey", lw=0.8)
     left.set_xlabel("bias of the effect estimate")
+    left.xaxis.set_major_locator(MaxNLocator(5))
     left.set_yticks(y, labels, fontsize=7)
     right.errorbar(rows.coverage, y, xerr=1.96 * rows.coverage_mc_se, fmt="o", ms=3, capsize=2, color="tab:green")
     right.axvline(nominal, color="grey", lw=0.8, ls="--")

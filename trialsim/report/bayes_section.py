@@ -95,7 +95,7 @@ def bayes_section(data: RunData) -> Section:
         shown = tips.assign(tipping_drift=[("beyond grid" if t is None or t != t else f"{t:+g}") for t in tips.tipping_drift])
         section.add(table("tipping_points", f"Smallest drift (synthetic controls' outcome offset, by size) at which type I "
                           f"error exceeds the bound {bound:g}; 'beyond grid' when the bound held at every drift tested.",
-                          shown, digits={"max_type1_error": 3}, label_columns=3))
+                          shown, digits={"max_type1_error": 3}, label_columns=2))
         if len(set(data.scenarios.drift_outcome_offset[data.scenarios.effect_scale == 0])) < 2:
             section.add(Paragraph("Only one drift value is simulated under the null: the tipping point cannot be located. "
                                   "Add null scenarios with drift.", "warning"))

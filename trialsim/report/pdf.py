@@ -104,13 +104,19 @@ def _table(pdf: _Document, block: Table) -> None:
     size = 7.5 if n <= 6 else (6.5 if n <= 10 else 5.6)
     widths = []
     for j, name in enumerate(block.columns):
-        longest = max([len(name) * 0.7, *(len(row[j]) for row in block.rows)], default=4)
+        word = max((len(w) for w in name.replace("_", " ").split()), default=3) * 1.15
+        longest = max([word, *(len(row[j]) for row in block.rows)])
         widths.append(min(max(longest, 4.0), 60.0))
+    # keep the caption with the header and first rows of its table
+    if pdf.get_y() + min(45.0, 8 + 4 * len(block.rows)) > pdf.h - pdf.b_margin:
+        pdf.add_page()
     pdf.set_font(FONT, "I", 8)
     pdf.multi_cell(0, 4, f"{block.caption.replace('**', '')} (tables/{block.name}.csv)", new_x="LMARGIN", new_y="NEXT")
     pdf.set_font(FONT, "", size)
     align = tuple("LEFT" if j < block.label_columns else "RIGHT" for j in range(n))
+    pdf.set_fill_color(255)
     with pdf.table(col_widths=tuple(widths), text_align=align, line_height=size * 0.5, padding=0.8,
+                   cell_fill_color=(247, 247, 247), cell_fill_mode="ROWS",
                    headings_style=FontFace(emphasis="BOLD", fill_color=(235, 235, 235)),
                    first_row_as_headings=True, repeat_headings=1) as grid:
         header = grid.row()
