@@ -37,7 +37,7 @@ def _free_port() -> int:
 
 
 def _get(url: str) -> bytes:
-    with urllib.request.urlopen(url, timeout=5) as response:  # noqa: S310 - local test server
+    with urllib.request.urlopen(url, timeout=5) as response:
         return response.read()
 
 
@@ -135,10 +135,12 @@ def test_dashboard_renders_charts_in_headless_chromium(dashboard_url: str, tmp_p
     shot.write_bytes(png)
     assert png.startswith(b"\x89PNG\r\n\x1a\n")
     image = Image.open(io.BytesIO(png)).convert("RGB")
-    assert image.size[0] >= 1000 and image.size[1] >= 700
+    assert image.size[0] >= 1000
+    assert image.size[1] >= 700
     colours = image.getcolors(maxcolors=1_000_000) or []
     assert len(colours) > 200, "screenshot is (nearly) blank"
     extrema = image.getextrema()
     assert all(high - low > 100 for low, high in extrema), "screenshot has no contrast"
-    assert "Power (worst alternative)" in text and "Power & type I error" in text
+    assert "Power (worst alternative)" in text
+    assert "Power & type I error" in text
     assert "Traceback" not in text

@@ -279,16 +279,19 @@ def _from_half_cycle_sto(path: Path) -> pd.DataFrame:
     return pd.DataFrame(out)
 
 
-def gait_cycle_curves(*, height_m: float | None = None, speed_m_s: float | None = None) -> tuple[pd.DataFrame, str]:
+def gait_cycle_curves(
+    *, height_m: float | None = None, speed_m_s: float | None = None, data_dir: Path | None = None,
+) -> tuple[pd.DataFrame, str]:
     """Joint angles over 0–100 % of the gait cycle and a label naming where they come from.
 
     The most physical source available wins: a simulation library's curves (the
     successful solve nearest in height and speed), the shipped Moco predictive
-    solution of the nominal model, or the Ferrarin reference kinematics.
+    solution of the nominal model, or the Ferrarin reference kinematics. ``data_dir``
+    replaces the package's ``trialsim/data`` folder (for tests).
     """
     import trialsim
 
-    data = Path(trialsim.__file__).parent / "data"
+    data = data_dir if data_dir is not None else Path(trialsim.__file__).parent / "data"
     curves_path = data / "library" / "curves.parquet"
     if curves_path.is_file():
         from trialsim.musculoskeletal import load_library
@@ -297,7 +300,7 @@ def gait_cycle_curves(*, height_m: float | None = None, speed_m_s: float | None 
         ok = library.successful
         wanted = [f"{j}_{s}_deg" for j in ANGLE_COLUMNS for s in "rl"]
         if len(ok) and set(wanted) <= set(library.curves.columns):
-            distance = 0.0 * ok.objective.to_numpy(dtype=float)
+            distance = np.zeros(len(ok))
             if height_m is not None and "param_height_m" in ok:
                 distance = distance + ((ok.param_height_m.to_numpy(dtype=float) - height_m) / 0.1) ** 2
             if speed_m_s is not None and "gait_speed_m_s" in ok:
