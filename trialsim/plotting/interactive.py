@@ -165,8 +165,9 @@ def trajectories(examples: xr.Dataset, *, trial: int, change_from_baseline: bool
     for a, label in ((0, "control"), (1, "treatment")):
         rows = y[arm == a]
         colour = ARM_COLOURS[a]
-        xs = np.concatenate([np.append(weeks, np.nan) for _ in rows]) if len(rows) else []
-        ys = np.concatenate([np.append(r, np.nan) for r in rows]) if len(rows) else []
+        # one trace for all patients: each patient's visits followed by a gap
+        xs = np.tile(np.append(weeks, np.nan), len(rows))
+        ys = np.c_[rows, np.full(len(rows), np.nan)].ravel()
         fig.add_trace(go.Scatter(x=xs, y=ys, mode="lines", line={"color": _rgba(colour, 0.25), "width": 1},
                                  name=f"{label}: patients (n={len(rows)})", hoverinfo="skip"))
         fig.add_trace(go.Scatter(x=weeks, y=np.nanmean(rows, axis=0), mode="lines+markers",
