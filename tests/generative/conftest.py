@@ -1,0 +1,27 @@
+"""Fixtures: a tiny TEST-ONLY library built with the toy physics, and a generator trained on it."""
+
+from __future__ import annotations
+
+import pytest
+
+from fake_physics import fake_physics_solve
+
+
+@pytest.fixture(scope="session")
+def toy_library(tmp_path_factory):
+    from trialsim.musculoskeletal.library import build_library
+
+    out = tmp_path_factory.mktemp("toy_library")
+    build_library(out, n=60, workers=0, solve_fn=fake_physics_solve)
+    return out
+
+
+@pytest.fixture(scope="session")
+def toy_checkpoint(toy_library, tmp_path_factory):
+    from trialsim.generative.dataset import load_training_data
+    from trialsim.generative.train import TrainConfig, train_generator
+
+    bundle = train_generator(load_training_data(toy_library), config=TrainConfig(steps=600))
+    path = tmp_path_factory.mktemp("toy_ckpt") / "generator.pt"
+    bundle.save(path)
+    return path

@@ -1,0 +1,180 @@
+"""The simulation library as training arrays for the generator (numpy only).
+
+One row per converged simulation:
+
+- ``features``: the musculoskeletal parameters, each as ``(value − nominal) / (high − low)``
+  over the registry range (fixed scaling, so a model extrapolates sanely and parameters
+  the library never varied stay exactly 0), plus ``log(speed / (1.2 m/s × H / 1.75 m))``,
+  the imposed speed relative to the library's centre speed for that height;
+- ``targets``: the *independent* spatiotemporal outputs of a solve at that speed
+  (``log stride_time_s``, ``stance_pct``, ``double_support_pct``,
+  ``peak_knee_flexion_swing_deg``, ``log effort_per_m``). Everything else follows
+  exactly from them and the speed (stride length = speed × stride time, cadence,
+  step length, swing), so generated gaits are internally consistent;
+- ``curves``: ``(n, points, channels)`` joint angles, moments, activations and ground
+  reaction forces over the gait cycle, as recorded by the physics.
+
+``motor_noise`` is not a feature: optimal-control gaits are deterministic and the
+physics never sees it; the generator uses it only for variability.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from trialsim.errors import InputFileError
+from trialsim.physiology.parameters import PARAMETERS
+
+#: parameters the physics uses (features of the generator); motor_noise only drives variability
+FEATURE_PARAMETERS: tuple[str, ...] = tuple(name for name in PARAMETERS if name != "motor_noise")
+SPEED_FEATURE = "log_relative_speed"
+TARGETS: tuple[str, ...] = (
+    "log_stride_time_s", "stance_pct", "double_support_pct", "peak_knee_flexion_swing_deg", "log_effort_per_m",
+)
+CENTRE_SPEED_PER_HEIGHT_1_S = 1.2 / 1.75  # the library's centre speed per metre of height
+
+
+def centre_speed_m_s(height_m: np.ndarray) -> np.ndarray:
+    """The library's speed at speed factor 1 for a height (1.2 m/s × H / 1.75 m)."""
+    return CENTRE_SPEED_PER_HEIGHT_1_S * np.asarray(height_m, dtype=float)
+
+
+def parameter_features(params: dict[str, np.ndarray], n: int) -> np.ndarray:
+    """``(n, len(FEATURE_PARAMETERS))`` scaled parameter features; missing names are nominal."""
+    out = np.empty((n, len(FEATURE_PARAMETERS)))
+    for j, name in enumerate(FEATURE_PARAMETERS):
+        p = PARAMETERS[name]
+        value = params.get(name)
+        v = np.full(n, p.nominal) if value is None else np.broadcast_to(np.asarray(value, dtype=float), (n,))
+        out[:, j] = (v - p.nominal) / (p.high - p.low)
+    return out
+
+
+@dataclass(frozen=True)
+class TrainingData:
+    """Arrays of one library (converged simulations only)."""
+
+    sim_ids: list[str]
+    phenotypes: list[str]
+    params: dict[str, np.ndarray]
+    speed_m_s: np.ndarray
+    features: np.ndarray
+    targets: np.ndarray
+    curves: np.ndarray
+    curve_names: tuple[str, ...]
+    gait_cycle_pct: np.ndarray
+    basal_effort_rate: float
+    library_sha256: str
+
+    @property
+    def n(self) -> int:
+        return len(self.sim_ids)
+
+    def subset(self, index: np.ndarray) -> TrainingData:
+        """The rows ``index`` (same library hash: it names the source, not the subset)."""
+        idx = np.asarray(index)
+        return TrainingData(
+            [self.sim_ids[i] for i in idx], [self.phenotypes[i] for i in idx],
+            {k: v[idx] for k, v in self.params.items()}, self.speed_m_s[idx], self.features[idx],
+            self.targets[idx], self.curves[idx], self.curve_names, self.gait_cycle_pct,
+            self.basal_effort_rate, self.library_sha256,
+        )
+
+    def measures(self) -> dict[str, np.ndarray]:
+        """Physics gait measures of each row (the GAIT_MEASURES names, no stride-time CV)."""
+        return derived_measures(self.speed_m_s, self.targets)
+
+
+def derived_measures(speed_m_s: np.ndarray, targets: np.ndarray) -> dict[str, np.ndarray]:
+    """Spatiotemporal measures implied by a speed and the independent targets."""
+    stride_time = np.exp(targets[..., 0])
+    stride = speed_m_s * stride_time
+    stance = targets[..., 1]
+    return {
+        "gait_speed_m_s": np.asarray(speed_m_s, dtype=float),
+        "step_length_m": stride / 2.0,
+        "stride_length_m": stride,
+        "cadence_steps_min": 120.0 / stride_time,
+        "stride_time_s": stride_time,
+        "stance_pct": stance,
+        "swing_pct": 100.0 - stance,
+        "double_support_pct": targets[..., 2],
+        "peak_knee_flexion_swing_deg": targets[..., 3],
+    }
+
+
+def library_sha256(simulations: Any, curves: Any) -> str:
+    """Content hash of a consolidated library (row order and parquet encoding do not matter)."""
+    import pandas as pd
+
+    h = hashlib.sha256()
+    for frame, keys in ((simulations, ["sim_id"]), (curves, ["sim_id", "gait_cycle_pct"])):
+        if len(frame) == 0:
+            h.update(b"empty")
+            continue
+        f = frame.sort_values(keys, kind="stable").reset_index(drop=True)
+        f = f[sorted(f.columns)]
+        h.update(",".join(f.columns).encode())
+        h.update(pd.util.hash_pandas_object(f.round(9) if hasattr(f, "round") else f, index=False).values.tobytes())
+    return h.hexdigest()
+
+
+def load_training_data(library_dir: str | Path) -> TrainingData:
+    """Read a library directory into :class:`TrainingData` (converged, complete rows only).
+
+    Examples
+    --------
+    >>> data = load_training_data("trialsim/data/library")  # doctest: +SKIP
+    >>> data.targets.shape  # doctest: +SKIP
+    (40, 5)
+    """
+    from trialsim.musculoskeletal.library import load_library
+
+    lib = load_library(library_dir)
+    sims, curves = lib.simulations, lib.curves
+    digest = library_sha256(sims, curves)
+    if len(sims) == 0:
+        raise InputFileError(f"{library_dir}: the library has no simulations yet; build some with `trialsim library build`")
+    ok = sims[sims["success"].astype(bool)].copy()
+    required = ["gait_speed_m_s", "stride_time_s", "stance_pct", "double_support_pct",
+                "peak_knee_flexion_swing_deg", "effort_per_m", "cost_of_transport"]
+    missing = [c for c in required if c not in ok.columns]
+    if missing:
+        raise InputFileError(f"{library_dir}: simulations.parquet lacks {', '.join(missing)}; rebuild the library with this trialsim")
+    ok = ok.dropna(subset=required)
+    ok = ok[(ok["stride_time_s"] > 0) & (ok["effort_per_m"] > 0) & (ok["gait_speed_m_s"] > 0)]
+    curve_names = tuple(c for c in curves.columns if c not in ("sim_id", "gait_cycle_pct"))
+    by_sim = {sid: g.sort_values("gait_cycle_pct") for sid, g in curves.groupby("sim_id")} if len(curves) else {}
+    lengths = {len(g) for sid, g in by_sim.items() if sid in set(ok["sim_id"])}
+    points = max(lengths) if lengths else 0
+    keep = [sid for sid in ok["sim_id"] if sid in by_sim and len(by_sim[sid]) == points
+            and np.isfinite(by_sim[sid][list(curve_names)].to_numpy(float)).all()]
+    ok = ok[ok["sim_id"].isin(keep)].sort_values("sim_id", kind="stable").reset_index(drop=True)
+    if len(ok) < 2:
+        raise InputFileError(f"{library_dir}: {len(ok)} converged simulation(s) with complete curves; at least 2 are needed to train")
+    params = {name: ok[f"param_{name}"].to_numpy(float) if f"param_{name}" in ok else np.full(len(ok), p.nominal)
+              for name, p in PARAMETERS.items()}
+    speed = ok["gait_speed_m_s"].to_numpy(float)
+    features = np.column_stack([parameter_features(params, len(ok)),
+                                np.log(speed / centre_speed_m_s(params["height_m"]))])
+    targets = np.column_stack([
+        np.log(ok["stride_time_s"].to_numpy(float)), ok["stance_pct"].to_numpy(float),
+        ok["double_support_pct"].to_numpy(float), ok["peak_knee_flexion_swing_deg"].to_numpy(float),
+        np.log(ok["effort_per_m"].to_numpy(float)),
+    ])
+    curve_arr = np.stack([by_sim[sid][list(curve_names)].to_numpy(float) for sid in ok["sim_id"]])
+    pct = by_sim[ok["sim_id"].iloc[0]]["gait_cycle_pct"].to_numpy(float)
+    # cost of transport = effort per metre + basal rate × time / distance (= basal / speed)
+    basal = np.median((ok["cost_of_transport"].to_numpy(float) - ok["effort_per_m"].to_numpy(float)) * speed)
+    return TrainingData(
+        sim_ids=list(ok["sim_id"]), phenotypes=[str(p) for p in ok.get("phenotype", ["?"] * len(ok))],
+        params=params, speed_m_s=speed, features=features, targets=targets, curves=curve_arr,
+        curve_names=curve_names, gait_cycle_pct=pct,
+        basal_effort_rate=float(basal) if math.isfinite(basal) else 0.0, library_sha256=digest,
+    )
