@@ -176,3 +176,12 @@ def test_generator_run_shows_fidelity_and_hashes_instead_of_the_notice(run_dir: 
     repro = next(b for b in report.sections[-1].blocks if isinstance(b, Table) and b.name == "provenance")
     assert ("simulator_checkpoint_sha256", "ab" * 32) in repro.rows
     assert ("simulator_library_sha256", "cd" * 32) in repro.rows
+
+
+def test_tree_and_summary_of_different_runs_are_refused(run_dir: Path, summary: dict) -> None:
+    from trialsim.errors import IntegrityError
+    from trialsim.report.sections import build_report
+
+    tree = xr.open_datatree(run_dir / "results.nc", engine="h5netcdf").load()
+    with pytest.raises(IntegrityError, match="different runs"):
+        build_report(tree, {**summary, "config_sha256": "0" * 64})

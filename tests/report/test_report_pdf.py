@@ -73,7 +73,11 @@ def test_manifest_covers_the_pdf(run_dir: Path) -> None:
 def test_rerendering_gives_the_same_pdf(run_dir: Path, tmp_path: Path) -> None:
     import shutil
 
+    from trialsim.report.pdf import render_pdf
+    from trialsim.results.store import load_summary, load_tree
+
     copy = tmp_path / "copy"
     shutil.copytree(run_dir, copy)
-    trialsim("report", str(copy), "--format", "pdf")
-    assert (copy / "report.pdf").read_bytes() == (run_dir / "report.pdf").read_bytes()
+    path = render_pdf(copy, tree=load_tree(copy), summary=load_summary(copy))
+    assert path == copy / "report.pdf"
+    assert path.read_bytes() == (run_dir / "report.pdf").read_bytes()
