@@ -62,7 +62,7 @@ def read_run(tree: xr.DataTree, summary: dict[str, Any]) -> RunData:
     oc = tree["oc"].to_dataset().to_dataframe().reset_index()
     primary = pd.DataFrame([
         {"scenario": d["scenario"], "scenario_kind": d["scenario_kind"], "design": d["design"],
-         "n_control": next(iter(d["n_per_arm"].values())), "n_treatment": list(d["n_per_arm"].values())[1],
+         "n_control": d["n_per_arm"][spec.control_arm.name], "n_treatment": d["n_per_arm"][spec.treatment_arm.name],
          "n_synthetic": d["n_per_arm"].get("synthetic_control", 0),
          **{k: np.nan if d.get(k) is None else d[k] for k in (
              "replicates", "power", "power_mc_se", "type1_error", "bias", "rmse", "coverage", "true_effect", "mean_ess_borrowed")},
