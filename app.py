@@ -154,7 +154,7 @@ def settings_form(loaded: Any) -> dict[str, Any]:
 
     form.markdown("**Monte Carlo**")
     wanted = _query_ints("replicates")
-    values["replicates"] = form.number_input("Replicates per scenario × design", 10, 5000, wanted[0] if wanted else min(spec.replicates, DEFAULT_REPLICATES), 10, key="replicates")
+    values["replicates"] = form.number_input("Replicates per scenario × design", 10, 5000, min(max(wanted[0], 10), 5000) if wanted else min(spec.replicates, DEFAULT_REPLICATES), 10, key="replicates")
     values["seed"] = form.number_input("Seed", 0, 2**32 - 1, spec.seed, key="seed")
     form.form_submit_button("Run simulation", type="primary", key="run")
     return values
