@@ -151,13 +151,15 @@ class GeneratorSimulator:
 
     def generate(
         self, params: Mapping[str, np.ndarray], *, rng: np.random.Generator | None = None,
-        predictive: bool = False, with_curves: bool = True,
+        predictive: bool = False, with_curves: bool = True, day_to_day: bool = True,
     ) -> GeneratedGait:
         """Measures and curves for flat ``(n,)`` parameter arrays (and optional ``speed_m_s``).
 
         ``predictive=True`` draws each gait from the generator's full predictive
         distribution (what a new physics solve could give; used by the evaluation),
-        which needs ``rng``; otherwise the typical gait at the parameters.
+        which needs ``rng``; otherwise the typical gait at the parameters. With
+        ``rng`` and ``day_to_day`` (default) the gait is one day's, with the
+        within-patient variability of the module docs.
         """
         arrays = {k: np.asarray(v, dtype=float) for k, v in params.items() if k in PARAMETERS or k == SPEED_KEY}
         shape = np.broadcast_shapes(*(a.shape for a in arrays.values())) if arrays else ()
@@ -166,7 +168,7 @@ class GeneratorSimulator:
         height = flat.get("height_m", np.full(n, PARAMETERS["height_m"].nominal))
         noise = flat.get("motor_noise", np.full(n, PARAMETERS["motor_noise"].nominal))
         pf = parameter_features(flat, n)
-        day = rng.standard_normal((n, 2)) if rng is not None else None
+        day = rng.standard_normal((n, 2)) if rng is not None and day_to_day else None
         given = flat.get(SPEED_KEY)
         if given is not None:
             log_rel = np.log(np.clip(given, 0.05, None) / centre_speed_m_s(height))
