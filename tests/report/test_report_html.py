@@ -159,23 +159,45 @@ def test_report_command_rerenders_identically_and_refuses_altered_figures(
     assert "altered" in err
 
 
-def test_generator_run_shows_fidelity_and_hashes_instead_of_the_notice(run_dir: Path, summary: dict) -> None:
+def test_generator_run_shows_fidelity_and_hashes_instead_of_the_notice(
+    run_dir: Path, summary: dict, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from trialsim.report import credibility
     from trialsim.report.blocks import Paragraph, Table
     from trialsim.report.sections import build_report
 
+    fidelity = tmp_path / "fidelity.json"
+    monkeypatch.setattr(credibility, "shipped_fidelity_path", lambda: fidelity)
+    fidelity.write_text(json.dumps({
+        "checkpoint_sha256": "ab" * 32, "n_simulations": 120, "folds": 5, "c2st_auc": 0.61, "coverage_90_mean": 0.88,
+        "method": "K-fold cross-validation", "measures": {"cadence_steps_min": {"mae": 1.5, "r2": 0.93}},
+        "curves": {"knee_flexion_deg": {"rmse": 3.2, "physics_sd": 6.0}},
+    }))
     tree = xr.open_datatree(run_dir / "results.nc", engine="h5netcdf").load()
     tree.attrs.update({"simulator": "generator", "simulator_note": "physics-trained generator",
-                       "simulator_checkpoint_sha256": "ab" * 32, "simulator_library_sha256": "cd" * 32,
-                       "simulator_fidelity_speed_rmse_m_s": "0.031"})
-    report = build_report(tree, {**summary, "simulator": "generator"})
-    model = next(s for s in report.sections if s.id == "model")
-    texts = [b.text for b in model.blocks if isinstance(b, Paragraph)]
-    assert not any("not applicable to this run" in t for t in texts)
-    fidelity = next(b for b in model.blocks if isinstance(b, Table) and b.name == "generator_fidelity")
-    assert ("simulator_fidelity_speed_rmse_m_s", "0.031") in fidelity.rows
-    repro = next(b for b in report.sections[-1].blocks if isinstance(b, Table) and b.name == "provenance")
-    assert ("simulator_checkpoint_sha256", "ab" * 32) in repro.rows
-    assert ("simulator_library_sha256", "cd" * 32) in repro.rows
+                       "simulator_checkpoint_sha256": "ab" * 32, "simulator_library_sha256": "cd" * 32})
+
+    def model_blocks() -> list:
+        report = build_report(tree, {**summary, "simulator": "generator"})
+        repro = next(b for b in report.sections[-1].blocks if isinstance(b, Table) and b.name == "provenance")
+        assert ("simulator_checkpoint_sha256", tree.attrs["simulator_checkpoint_sha256"]) in repro.rows
+        assert ("simulator_library_sha256", "cd" * 32) in repro.rows
+        return next(s for s in report.sections if s.id == "model").blocks
+
+    blocks = model_blocks()
+    texts = " ".join(b.text for b in blocks if isinstance(b, Paragraph))
+    assert "not applicable to this run" not in texts
+    assert "two-sample AUC 0.610" in texts
+    measures = next(b for b in blocks if isinstance(b, Table) and b.name == "generator_fidelity_measures")
+    assert ("cadence_steps_min", "1.500", "0.930") in measures.rows
+    curves = next(b for b in blocks if isinstance(b, Table) and b.name == "generator_fidelity_curves")
+    assert ("knee_flexion_deg", "3.200", "6.000") in curves.rows
+
+    tree.attrs["simulator_checkpoint_sha256"] = "ef" * 32  # another checkpoint: the shipped figures do not apply
+    blocks = model_blocks()
+    warnings = [b.text for b in blocks if isinstance(b, Paragraph) and b.kind == "warning"]
+    assert any("do not apply" in w for w in warnings)
+    assert not any(isinstance(b, Table) and b.name.startswith("generator_fidelity") for b in blocks)
 
 
 def test_tree_and_summary_of_different_runs_are_refused(run_dir: Path, summary: dict) -> None:

@@ -9,8 +9,12 @@ tests that hold it; ``tests/report`` checks that every test named here exists.
 from __future__ import annotations
 
 import importlib
+import json
 import re
 from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Any
 
 #: modules whose docstrings document the data-generating model, by layer
 MODEL_MODULES: dict[str, str] = {
@@ -138,3 +142,23 @@ def model_risk(*, borrowing: bool) -> tuple[str, str, str]:
             "is analysed on its own data only",
             "medium: a wrong sample size gives an under- or over-powered trial, not a wrong efficacy claim",
             "medium — validation of variability and effect size of the endpoint is the main need")
+
+
+def shipped_fidelity_path() -> Path:
+    """Held-out fidelity of the shipped generator (written by ``trialsim.generative.evaluate``)."""
+    return Path(str(resources.files("trialsim").joinpath("data/generator/fidelity.json")))
+
+
+def generator_fidelity(checkpoint_sha256: str | None) -> tuple[dict[str, Any] | None, str]:
+    """The fidelity figures that belong to this checkpoint, or ``None`` and why not."""
+    path = shipped_fidelity_path()
+    if not path.is_file():
+        return None, "no fidelity figures ship with this installation (trialsim/data/generator/fidelity.json)"
+    try:
+        report = json.loads(path.read_text())
+    except ValueError:
+        return None, f"{path.name} is unreadable"
+    if not checkpoint_sha256 or report.get("checkpoint_sha256") != checkpoint_sha256:
+        return None, (f"the shipped fidelity figures belong to checkpoint {str(report.get('checkpoint_sha256'))[:12]}…, "
+                      f"not to this run's {str(checkpoint_sha256)[:12]}…; they do not apply")
+    return report, f"held-out fidelity of checkpoint {checkpoint_sha256[:12]}… ({path.name})"
