@@ -14,8 +14,14 @@ from pathlib import Path
 from typing import Any
 
 import xarray as xr
-from fpdf import FPDF
-from fpdf.fonts import FontFace
+
+from trialsim.errors import TrialsimError
+
+try:
+    from fpdf import FPDF
+    from fpdf.fonts import FontFace
+except ImportError:  # pragma: no cover - fpdf2 is a declared dependency
+    raise TrialsimError("--format pdf needs fpdf2 (pip install 'fpdf2>=2.8'); --format html works without it") from None
 
 from trialsim.report.blocks import (
     Block,
