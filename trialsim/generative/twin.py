@@ -126,8 +126,8 @@ def _simulate_observed(generator: GeneratorSimulator, theta: Mapping[str, np.nda
 
 
 def fit_twin(
-    generator: GeneratorSimulator, *, measures: Sequence[str], device: str | None = None, n_train: int = 4096,
-    seed: int = 0, steps: int = 1500, speed_mode: Literal["self_selected", "imposed"] = "self_selected",
+    generator: GeneratorSimulator, *, measures: Sequence[str], device: str | None = None, n_train: int = 2048,
+    seed: int = 0, steps: int = 800, speed_mode: Literal["self_selected", "imposed"] = "self_selected",
 ) -> TwinModel:
     """Train the amortised posterior on generator draws (deterministic for a seed).
 
@@ -213,7 +213,7 @@ def predict_control_outcome(
 
 def make_twins(
     baseline: Any, *, generator: GeneratorSimulator, endpoint: str = "gait_speed_m_s", followup_weeks: float = 24.0,
-    device: str | None = None, draws: int = 200, seed: int = 0, n_train: int = 4096, steps: int = 1500,
+    device: str | None = None, draws: int = 200, seed: int = 0, n_train: int = 2048, steps: int = 800,
 ) -> Any:
     """One row per baseline patient: posterior summaries of θ and the predicted control outcome.
 
