@@ -3,8 +3,19 @@
 from __future__ import annotations
 
 import pytest
-
 from fake_physics import fake_physics_solve
+
+from trialsim.generative.train import TrainConfig
+
+#: short training for tests (the shipped checkpoint uses the defaults)
+TOY_CONFIG = TrainConfig(steps=300, calibration_folds=3)
+
+
+@pytest.fixture(scope="session")
+def toy_generator(toy_checkpoint):
+    from trialsim.generative.loader import load_generator
+
+    return load_generator(toy_checkpoint)
 
 
 @pytest.fixture(scope="session")
@@ -19,9 +30,9 @@ def toy_library(tmp_path_factory):
 @pytest.fixture(scope="session")
 def toy_checkpoint(toy_library, tmp_path_factory):
     from trialsim.generative.dataset import load_training_data
-    from trialsim.generative.train import TrainConfig, train_generator
+    from trialsim.generative.train import train_generator
 
-    bundle = train_generator(load_training_data(toy_library), config=TrainConfig(steps=600))
+    bundle = train_generator(load_training_data(toy_library), config=TOY_CONFIG)
     path = tmp_path_factory.mktemp("toy_ckpt") / "generator.pt"
     bundle.save(path)
     return path
