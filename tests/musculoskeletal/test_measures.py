@@ -58,3 +58,22 @@ def test_rephase_starts_at_right_heel_strike():
 def test_heel_strike_index_cyclic():
     contact = np.array([1, 1, 0, 0, 0, 1, 1, 1], bool)
     assert heel_strike_index(contact) == 5
+
+
+def test_cost_of_transport_basal_and_work():
+    from trialsim.musculoskeletal.measures import BASAL_METABOLIC_RATE_W_KG, cost_of_transport
+
+    pct = np.linspace(0, 100, 51)
+    zero = {"gait_cycle_pct": pct}
+    for side in ("r", "l"):
+        for joint in ("hip_flexion", "knee_flexion", "ankle_dorsiflexion"):
+            zero[f"{joint}_{side}_deg"] = np.zeros(51)
+            zero[f"{joint}_moment_{side}_nm_kg"] = np.zeros(51)
+    assert cost_of_transport(zero, stride_time_s=1.0, speed_m_s=1.2) == pytest.approx(BASAL_METABOLIC_RATE_W_KG / 1.2)
+    # one joint: constant moment 1 N·m/kg while the angle rises 1 rad and falls back:
+    # 1 J/kg positive and 1 J/kg negative work per cycle
+    work = dict(zero)
+    work["ankle_dorsiflexion_r_deg"] = np.degrees(0.5 * (1 - np.cos(2 * np.pi * pct / 100)))
+    work["ankle_dorsiflexion_moment_r_nm_kg"] = np.ones(51)
+    expected = (1 / 0.25 + 1 / 1.2 + BASAL_METABOLIC_RATE_W_KG) / 1.2
+    assert cost_of_transport(work, stride_time_s=1.0, speed_m_s=1.2) == pytest.approx(expected, rel=0.02)

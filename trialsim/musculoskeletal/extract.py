@@ -10,12 +10,11 @@ Curves (51 points over 0–100 % of the cycle, 0 % = right heel strike):
 - ground reaction forces per foot in body weights: ``grf_vertical_<s>_bw``,
   ``grf_ap_<s>_bw``.
 
-Cost of transport (dimensionless effort per metre walked, per kg not needed as
-the effort is in normalised controls): ``(∫Σ a³ dt + BASAL_EFFORT_RATE·T) / D``
-over the muscles' activations. The basal rate stands in for the resting
-metabolic rate, which makes very slow walking expensive per metre (as in
-metabolic cost of transport, Ralston 1958); its value is set in
-:data:`BASAL_EFFORT_RATE` and documented in the README of this package.
+``cost_of_transport`` (J/kg/m) is the joint-work metabolic estimate of
+:func:`.measures.cost_of_transport` (positive work / 0.25, negative work / 1.2,
+plus a basal 1.2 W/kg). ``effort_per_m`` (∫Σ a³ dt / distance, muscles only) is the
+optimiser's own effort measure; it is almost flat in speed (0.040 at 1.2 m/s, 0.042
+at 1.44 m/s for the nominal model), so it cannot select a speed by itself.
 """
 
 from __future__ import annotations
@@ -24,11 +23,9 @@ from typing import Any
 
 import numpy as np
 
-from trialsim.musculoskeletal.measures import gait_measures, rephase
+from trialsim.musculoskeletal.measures import cost_of_transport, gait_measures, rephase
 from trialsim.musculoskeletal.model import MUSCLES, SIDES, muscle_name
 
-#: effort units per second standing in for the basal metabolic rate (see module docstring)
-BASAL_EFFORT_RATE = 1.0
 JOINTS = (("hip_flexion", "hip", 1.0), ("knee_angle", "knee", -1.0), ("ankle_angle", "ankle", 1.0))
 CLINICAL = {"hip_flexion": "hip_flexion", "knee_angle": "knee_flexion", "ankle_angle": "ankle_dorsiflexion"}
 
@@ -83,7 +80,6 @@ def extract(solution: Any, model: Any, *, full_cycle: bool, body_mass_kg: float,
     distance = float(coords["pelvis_tx"][-1] - coords["pelvis_tx"][0])
     duration = float(time[-1] - time[0])
     measures["effort_per_m"] = effort / distance
-    measures["cost_of_transport"] = (effort + BASAL_EFFORT_RATE * duration) / distance
     measures["peak_grf_vertical_bw"] = float(max(signals["grf_vertical_r_bw"].max(), signals["grf_vertical_l_bw"].max()))
     measures["peak_plantarflexion_moment_nm_kg"] = float(-min(signals["ankle_dorsiflexion_moment_r_nm_kg"].min(), signals["ankle_dorsiflexion_moment_l_nm_kg"].min()))
     measures["peak_ankle_push_off_power_w_kg"] = _peak_power(time, signals)
@@ -92,6 +88,7 @@ def extract(solution: Any, model: Any, *, full_cycle: bool, body_mass_kg: float,
     left = rephase(time, {"knee": signals["knee_flexion_l_deg"]}, signals["grf_vertical_l_bw"] * weight > threshold, n_points)
     measures["knee_flexion_initial_contact_r_deg"] = float(curves["knee_flexion_r_deg"][0])
     measures["knee_flexion_initial_contact_l_deg"] = float(left["knee"][0])
+    measures["cost_of_transport"] = cost_of_transport(curves, stride_time_s=duration, speed_m_s=distance / duration)
     measures["knee_flexion_initial_contact_deg"] = 0.5 * (float(curves["knee_flexion_r_deg"][0]) + float(left["knee"][0]))
     return {k: [round(float(x), 5) for x in v] for k, v in curves.items()}, measures
 

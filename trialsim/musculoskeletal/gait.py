@@ -56,6 +56,9 @@ class SolverSettings:
     #: finite differences of the OpenSim callbacks: "forward" halves the cost of the
     #: constraint Jacobian (≈ 80 % of the solve time) relative to Moco's default "central"
     finite_difference: str = "forward"
+    #: Jacobian sparsity of the callbacks; Moco's default "none" treats each mesh
+    #: point's block as dense, "random" detects the structure once (fewer evaluations)
+    sparsity_detection: str = "random"
 
 
 @dataclass
@@ -130,6 +133,7 @@ def _configure_solver(solver: Any, settings: SolverSettings) -> None:
     solver.set_optim_max_iterations(settings.max_iterations)
     solver.set_parallel(settings.threads if settings.threads > 1 else 0)
     solver.set_optim_finite_difference_scheme(settings.finite_difference)
+    solver.set_optim_sparsity_detection(settings.sparsity_detection)
     solver.set_optim_ipopt_print_level(0)
     solver.set_verbosity(0)
 

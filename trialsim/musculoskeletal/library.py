@@ -256,6 +256,7 @@ def _frames(records: list[dict[str, Any]]) -> tuple[Any, Any]:
         params.update(r.get("params", {}))
         row.update({f"param_{k}": float(v) for k, v in params.items()})
         row.update({k: (math.nan if v is None else float(v)) for k, v in r.get("measures", {}).items()})
+        row["cost_of_transport"] = _cost_of_transport(r)
         rows.append(row)
         if r.get("curves"):
             cf = pd.DataFrame(r["curves"])
@@ -266,6 +267,18 @@ def _frames(records: list[dict[str, Any]]) -> tuple[Any, Any]:
     if len(sims):
         sims = sims.sort_values("design_index", kind="stable").reset_index(drop=True)
     return sims, curves
+
+
+def _cost_of_transport(record: dict[str, Any]) -> float:
+    """Recompute cost of transport from the stored curves (one definition across library versions)."""
+    from trialsim.musculoskeletal.measures import cost_of_transport
+
+    m, curves = record.get("measures") or {}, record.get("curves") or {}
+    try:
+        return cost_of_transport({k: np.asarray(v, float) for k, v in curves.items()},
+                                 stride_time_s=float(m["stride_time_s"]), speed_m_s=float(m["gait_speed_m_s"]))
+    except (KeyError, TypeError, ValueError, IndexError):
+        return float(m.get("cost_of_transport", math.nan) or math.nan)
 
 
 def library_status(out_dir: str | Path) -> dict[str, Any]:

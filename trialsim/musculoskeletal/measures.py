@@ -106,3 +106,39 @@ def rephase(time_s: np.ndarray, signals: dict[str, np.ndarray], contact_r: np.nd
         rolled = np.roll(v, -shift)
         out[k] = np.interp(pct, src, np.append(rolled, rolled[0]))
     return out
+
+
+#: muscle efficiency for positive and negative work (Margaria 1968; Umberger 2003 uses the same)
+POSITIVE_WORK_EFFICIENCY = 0.25
+NEGATIVE_WORK_EFFICIENCY = 1.2
+#: resting metabolic rate, W/kg (≈ 1.2 W/kg; Waters & Mulroy 1999, Gait Posture 9:207)
+BASAL_METABOLIC_RATE_W_KG = 1.2
+COST_JOINTS = ("hip_flexion", "knee_flexion", "ankle_dorsiflexion")
+
+
+def cost_of_transport(curves: dict[str, np.ndarray], *, stride_time_s: float, speed_m_s: float) -> float:
+    """Metabolic cost of transport (J/kg/m) from joint work over one cycle plus the basal rate.
+
+    Joint power = net moment × angular velocity for hip, knee and ankle of both legs;
+    positive work costs 1/0.25 and negative work 1/1.2 of its magnitude (Margaria
+    1968), and the resting rate 1.2 W/kg is added. This makes very slow walking
+    expensive per metre (basal) and fast walking expensive (joint work grows faster
+    than speed), giving the U-shaped cost of transport whose minimum is the
+    self-selected speed (Ralston 1958).
+    """
+    pct = np.asarray(curves["gait_cycle_pct"], float)
+    t = pct / 100.0 * stride_time_s
+    metabolic = 0.0
+    for side in ("r", "l"):
+        for joint in COST_JOINTS:
+            angle = np.radians(np.asarray(curves[f"{joint}_{side}_deg"], float))
+            moment = np.asarray(curves[f"{joint}_moment_{side}_nm_kg"], float)
+            # periodic central difference (first and last samples are the same instant)
+            a = angle[:-1]
+            omega = (np.roll(a, -1) - np.roll(a, 1)) / (2 * (t[1] - t[0]))
+            power = moment[:-1] * omega
+            dt = t[1] - t[0]
+            metabolic += dt * (np.clip(power, 0, None).sum() / POSITIVE_WORK_EFFICIENCY
+                               + np.clip(-power, 0, None).sum() / NEGATIVE_WORK_EFFICIENCY)
+    rate = metabolic / stride_time_s + BASAL_METABOLIC_RATE_W_KG
+    return float(rate / speed_m_s)
