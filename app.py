@@ -13,8 +13,6 @@ same settings give the same numbers and going back to a setting is instant.
 from __future__ import annotations
 
 import hashlib
-import math
-import shutil
 import tempfile
 import threading
 import time
@@ -28,7 +26,6 @@ from streamlit.runtime.scriptrunner import add_script_run_ctx, get_script_run_ct
 from trialsim import api
 from trialsim.catalog import DEFAULT_STUDY
 from trialsim.errors import SpecError, TrialsimError
-from trialsim.pipeline import BLOCK_REPLICATES
 from trialsim.plotting import interactive as figures
 from trialsim.spec.loading import MAX_YAML_BYTES
 from trialsim.spec.study import SHIFTABLE
@@ -205,19 +202,21 @@ def _load(study_text: str, base_path: str | None) -> Any:
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
-def simulate(study_text: str, base_path: str | None, _checkpoint: str | None = None) -> dict[str, Any]:
+def simulate(study_text: str, base_path: str | None, _progress: dict[str, int] | None = None) -> dict[str, Any]:
     """Run the study and the patient-level views the dashboard shows (the same ones ``trialsim run`` writes)."""
     loaded = _load(study_text, base_path)
-    run = api.run_study(loaded, quiet=True, checkpoint=Path(_checkpoint) if _checkpoint else None)
-    table = api.oc_table(run)
-    recommended = api.recommend_design(run, table)
-    simulator = api.select_simulator(loaded.spec.simulator)
-    label = recommended["design"] if recommended.get("found") else run.designs[-1].label
-    design = next(d for d in run.designs if d.label == label)
-    alt = next((s for s in run.scenarios if not s.is_null), run.scenarios[0])
-    examples = api.example_trials(loaded, scenario=alt, design=design, simulator=simulator, effect=run.true_effects[alt.name])
-    baseline = api.baseline_sample(loaded, simulator=simulator)
-    return {"run": run, "table": table, "recommended": recommended, "examples": examples, "baseline": baseline}
+
+    def report(done: int, total: int) -> None:
+        if _progress is not None:
+            _progress.update(done=done, total=total)
+
+    run = api.run_study(loaded, quiet=True, on_progress=report)
+    tree, summary = api.assemble_results(run, command="trialsim dashboard")
+    return {
+        "run": run, "table": api.oc_table(run), "recommended": summary["recommended_design"],
+        "examples": tree["examples"].to_dataset(), "baseline": tree["baseline"].to_dataset(),
+        "tree": tree, "summary": summary,
+    }
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
@@ -229,18 +228,15 @@ def scenario_examples(study_text: str, base_path: str | None, scenario: str, des
 
 
 def simulate_with_progress(study_text: str, base_path: str | None, loaded: Any) -> dict[str, Any]:
-    """``simulate`` in a worker thread while a progress bar counts its finished task checkpoints."""
-    tasks = len(loaded.spec.scenarios) * math.ceil(loaded.spec.replicates / BLOCK_REPLICATES)
-    folder = tempfile.mkdtemp(prefix="trialsim-dashboard-")
+    """``simulate`` in a worker thread while a progress bar shows its finished replicate blocks."""
+    progress = {"done": 0, "total": 1}
     outcome: dict[str, Any] = {}
 
     def work() -> None:
         try:
-            outcome["value"] = simulate(study_text, base_path, _checkpoint=folder)
+            outcome["value"] = simulate(study_text, base_path, _progress=progress)
         except BaseException as exc:  # handed to the script thread below
             outcome["error"] = exc
-        finally:
-            shutil.rmtree(folder, ignore_errors=True)
 
     worker = threading.Thread(target=work, daemon=True)
     add_script_run_ctx(worker, get_script_run_ctx())
@@ -251,9 +247,9 @@ def simulate_with_progress(study_text: str, base_path: str | None, loaded: Any) 
         worker.join(0.25)
         elapsed = time.monotonic() - started
         if worker.is_alive() and elapsed > 0.5:
-            done = len(list(Path(folder).glob("*.pkl"))) if Path(folder).is_dir() else tasks
+            done, tasks = progress["done"], progress["total"]
             bar = bar or st.progress(0.0)
-            text = (f"simulating and analysing trials: {done}/{tasks} scenario blocks · {elapsed:.0f} s"
+            text = (f"simulating and analysing trials: {done}/{tasks} replicate blocks · {elapsed:.0f} s"
                     if done < tasks else f"example trials and baseline cohort · {elapsed:.0f} s")
             bar.progress(min(done / tasks, 1.0), text=text)
     if bar is not None:
@@ -265,9 +261,7 @@ def simulate_with_progress(study_text: str, base_path: str | None, loaded: Any) 
 
 def report_html(study_text: str, base_path: str | None, result: dict[str, Any]) -> bytes:
     """The simulation report of what is on screen (same renderer as ``trialsim run``)."""
-    run, table = result["run"], result["table"]
-    tree = api.to_datatree(run, table, examples=result["examples"], baseline=result["baseline"], command="trialsim dashboard")
-    summary = api.summary_dict(run, table)
+    tree, summary = result["tree"], result["summary"]
     with tempfile.TemporaryDirectory(prefix="trialsim-report-") as tmp:
         return Path(api.render_html(Path(tmp), tree=tree, summary=summary)).read_bytes()
 

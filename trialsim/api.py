@@ -27,6 +27,7 @@ _EXPORTS = {
     "select_simulator": "trialsim.pipeline",
     "StudyRun": "trialsim.pipeline",
     "execute_study": "trialsim.workflow",
+    "assemble_results": "trialsim.workflow",
     "oc_table": "trialsim.results.operating",
     "recommend_design": "trialsim.results.operating",
     "summary_dict": "trialsim.results.store",

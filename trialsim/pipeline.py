@@ -13,6 +13,7 @@ import logging
 import math
 import time
 from itertools import product
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -143,6 +144,7 @@ def run_study(
     scheduler: str | None = None,
     checkpoint: Path | None = None,
     quiet: bool = False,
+    on_progress: Callable[[int, int], None] | None = None,
 ) -> StudyRun:
     """Simulate and analyse every scenario × design of a study.
 
@@ -162,7 +164,7 @@ def run_study(
     keys = _task_keys(r)
     results = run_tasks(
         keys, _Task(loaded, r, designs, effects), workers=workers, scheduler=scheduler,
-        checkpoint=checkpoint, description="simulating trials", quiet=quiet,
+        checkpoint=checkpoint, description="simulating trials", quiet=quiet, on_progress=on_progress,
     )
     per_replicate: dict[tuple[str, str], np.ndarray] = {
         (which, f): np.full((len(study.scenarios), len(designs), r), np.nan) for which in ANALYSES for f in FIELDS

@@ -12,9 +12,12 @@ from __future__ import annotations
 import json
 import shutil
 from pathlib import Path
+from typing import Any
+
+import xarray as xr
 
 from trialsim.errors import OutputPathError
-from trialsim.pipeline import check_resources, run_study, select_simulator
+from trialsim.pipeline import StudyRun, check_resources, run_study, select_simulator
 from trialsim.results.operating import oc_table
 from trialsim.results.store import summary_dict, to_datatree, write_manifest
 from trialsim.spec.loading import LoadedStudy
@@ -39,6 +42,22 @@ def check_output_dir(out: Path, *, force: bool = False) -> None:
         raise OutputPathError(f"--out: parent folder {parent} does not exist; create it first")
 
 
+def assemble_results(run: StudyRun, *, command: str) -> tuple[xr.DataTree, dict[str, Any]]:
+    """Operating characteristics, summary and the results tree (with example trials of the
+    recommended design — or the largest — under the first alternative scenario)."""
+    loaded = run.loaded
+    table = oc_table(run)
+    summary = summary_dict(run, table)
+    simulator = select_simulator(loaded.spec.simulator)
+    rec = summary["recommended_design"]
+    label = rec.get("design") if rec.get("found") else run.designs[-1].label
+    design = next(d for d in run.designs if d.label == label)
+    alt = next((s for s in run.scenarios if not s.is_null), run.scenarios[0])
+    examples = example_trials(loaded, scenario=alt, design=design, simulator=simulator, effect=run.true_effects[alt.name])
+    baseline = baseline_sample(loaded, simulator=simulator)
+    return to_datatree(run, table, examples=examples, baseline=baseline, command=command), summary
+
+
 def execute_study(
     loaded: LoadedStudy,
     out: Path,
@@ -50,7 +69,7 @@ def execute_study(
     force: bool = False,
     quiet: bool = False,
     command: str = "",
-) -> dict[str, object]:
+) -> dict[str, Any]:
     """Run a study and write ``out/{results.nc, summary.json, oc.csv, report.html, manifest.json}``."""
     check_output_dir(out, force=force)
     check_device(loaded)
@@ -68,17 +87,7 @@ def execute_study(
     marker.write_text(json.dumps(fingerprint))
 
     run = run_study(loaded, replicates=replicates, workers=workers, scheduler=scheduler, checkpoint=partial / "tasks", quiet=quiet)
-    table = oc_table(run)
-    summary = summary_dict(run, table)
-    simulator = select_simulator(loaded.spec.simulator)
-    rec = summary["recommended_design"]
-    assert isinstance(rec, dict)
-    label = rec.get("design") if rec.get("found") else run.designs[-1].label
-    design = next(d for d in run.designs if d.label == label)
-    alt = next((s for s in run.scenarios if not s.is_null), run.scenarios[0])
-    examples = example_trials(loaded, scenario=alt, design=design, simulator=simulator, effect=run.true_effects[alt.name])
-    baseline = baseline_sample(loaded, simulator=simulator)
-    tree = to_datatree(run, table, examples=examples, baseline=baseline, command=command)
+    tree, summary = assemble_results(run, command=command)
 
     staging = partial / "out"
     if staging.exists():

@@ -64,11 +64,13 @@ def run_tasks(
     checkpoint: Path | None = None,
     description: str = "working",
     quiet: bool = False,
+    on_progress: Callable[[int, int], None] | None = None,
 ) -> dict[str, Any]:
     """Run ``fn(key)`` for every key; return ``{key: result}`` in the order of ``keys``.
 
     With ``checkpoint``, each result is pickled to ``checkpoint/<key>.pkl`` as soon as
     it finishes, and keys already there are loaded instead of recomputed.
+    ``on_progress(done, total)`` is called after every finished task (e.g. by the dashboard).
     """
     results: dict[str, Any] = {}
     pending = []
@@ -86,6 +88,8 @@ def run_tasks(
         results[key] = value
         if checkpoint is not None:
             write_atomic(_task_file(checkpoint, key), pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
+        if on_progress is not None:
+            on_progress(len(results), len(keys))
 
     with _progress(len(keys), description, quiet) as bar:
         task = bar.add_task(description, total=len(keys), completed=len(keys) - len(pending)) if bar else None

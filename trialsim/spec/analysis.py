@@ -58,7 +58,7 @@ class DesignSearchSpec(Spec):
     """Candidate designs and the operating characteristics the recommended one must meet."""
 
     n_per_arm: list[int] = Field(default_factory=lambda: [20, 30, 40, 60], min_length=1, description="concurrent patients per arm (control size; treatment size follows the allocation ratio)")
-    allocation_ratios: list[float] = Field(default_factory=lambda: [1.0], min_length=1, description="treatment:control ratios to try")
+    allocation_ratios: list[float] | None = Field(None, min_length=1, description="treatment:control ratios to try (default: the arms' allocation)")
     synthetic_control_n: list[int] = Field(default_factory=lambda: [0], min_length=1, description="synthetic control sizes to try (0 = no borrowing)")
     target_power: float = Field(0.8, gt=0, lt=1)
     max_type1_error: float = Field(0.025, gt=0, lt=0.5, description="type I error bound across every null/drift scenario")
@@ -68,7 +68,7 @@ class DesignSearchSpec(Spec):
         for n in self.n_per_arm:
             if n < 2 or n > 100_000:
                 raise ValueError(f"n_per_arm value {n} outside 2..100000")
-        for r in self.allocation_ratios:
+        for r in self.allocation_ratios or []:
             if not 0.1 <= r <= 10:
                 raise ValueError(f"allocation ratio {r} outside 0.1..10")
         for m in self.synthetic_control_n:
