@@ -5,10 +5,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from tests.analysis.normal_batches import make_normal_batch
 from trialsim.analysis import analyze_batch, operating_characteristics
 from trialsim.seeding import stream
 from trialsim.spec.analysis import AnalysisSpec, BorrowingSpec
+
+from .normal_batches import make_normal_batch
 
 R = 2000
 NONE = BorrowingSpec()

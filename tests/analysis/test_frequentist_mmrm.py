@@ -5,11 +5,12 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from tests.analysis.normal_batches import make_normal_batch
 from trialsim.analysis import analyze_batch, operating_characteristics
 from trialsim.analysis.mmrm import estimate_covariance, mmrm_layout
 from trialsim.seeding import stream
 from trialsim.spec.analysis import AnalysisSpec
+
+from .normal_batches import make_normal_batch
 
 VISITS = (0.0, 4.0, 8.0, 12.0)
 

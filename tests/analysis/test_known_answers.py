@@ -7,7 +7,6 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from tests.analysis.normal_batches import make_normal_batch
 from trialsim.analysis import (
     analyze_batch,
     closed_form_n_per_arm,
@@ -21,6 +20,8 @@ from trialsim.analysis.layout import ancova_layout
 from trialsim.seeding import stream
 from trialsim.spec.analysis import AnalysisSpec, DesignSearchSpec
 from trialsim.trial.batch import TrialBatch
+
+from .normal_batches import make_normal_batch
 
 R = 4000
 

@@ -8,6 +8,7 @@ Frequentist methods take the statsmodels path, one replicate at a time.
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -28,6 +29,7 @@ __all__ = ["NutsSettings", "analyze_batch_pymc", "fit_replicate_nuts"]
 logger = logging.getLogger(__name__)
 
 
+@dataclass(frozen=True)
 class NutsSettings:
     """Sampler settings of the verification engine (2 chains × 1000 draws by default)."""
 
