@@ -30,8 +30,9 @@ def fake_physics_solve(params, speed_m_s, settings, timeout_s):
     stride_time = 1.1 * math.sqrt(h / 1.75) * rel ** -0.45 * p["activation_time_scale"] ** 0.08
     stance = 62.0 + 6.0 * (1.0 - rel) + 4.0 * (1.0 - p["neural_drive"])
     knee = 62.0 + 10.0 * (rel - 1.0) - 40.0 * (1.0 - fl_knee) - 4.0 * (p["passive_stiffness"] - 1.0)
-    effort = 0.6 * rel ** 2.2 / (strength * p["neural_drive"]) ** 1.5 * p["passive_stiffness"] ** 0.3
-    basal = 1.0
+    work_rate = 0.6 * rel ** 2.5 / (strength * p["neural_drive"]) ** 1.5 * p["passive_stiffness"] ** 0.3
+    effort = 0.05 * rel
+    basal = 1.2
     curves = {"gait_cycle_pct": PCT.tolist()}
     for side, shift in (("r", 0.0), ("l", 50.0)):
         curves[f"knee_flexion_{side}_deg"] = (5.0 + (knee - 5.0) * _bump(72.0 + shift, 9.0) + 15 * _bump(15 + shift, 6)).tolist()
@@ -46,5 +47,5 @@ def fake_physics_solve(params, speed_m_s, settings, timeout_s):
                          "cadence_steps_min": 120 / stride_time, "stride_time_cv_pct": float("nan"),
                          "stance_pct": stance, "swing_pct": 100 - stance, "double_support_pct": 2 * (stance - 50),
                          "peak_knee_flexion_swing_deg": knee, "effort_per_m": effort,
-                         "cost_of_transport": effort + basal / speed_m_s},
+                         "cost_of_transport": (work_rate + basal) / speed_m_s},
             "curves": curves}

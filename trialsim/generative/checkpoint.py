@@ -1,7 +1,7 @@
 """The generator checkpoint: one small torch file, loaded safely (``weights_only=True``).
 
 Contents: the flow's state dict, the PCA codec arrays and JSON-able metadata (curve
-names, speed range seen in training, basal effort rate, the library's sha256, the
+names, speed range seen in training, basal metabolic rate, the library's sha256, the
 training config). ``sha256`` of the file bytes goes into every result's provenance.
 """
 
@@ -30,7 +30,7 @@ class GeneratorBundle:
     flow: Any
     curve_names: tuple[str, ...]
     gait_cycle_pct: np.ndarray
-    basal_effort_rate: float
+    basal_rate_w_kg: float
     log_relative_speed_range: tuple[float, float]
     library_sha256: str
     n_train: int
@@ -49,7 +49,7 @@ class GeneratorBundle:
                 "hidden": int(self.config["hidden"]), "n_coupling": int(self.config["n_coupling_used"]),
                 "features": [*FEATURE_PARAMETERS, SPEED_FEATURE], "targets": list(TARGETS),
                 "curve_names": list(self.curve_names), "gait_cycle_pct": [float(p) for p in self.gait_cycle_pct],
-                "basal_effort_rate": float(self.basal_effort_rate),
+                "basal_rate_w_kg": float(self.basal_rate_w_kg),
                 "log_relative_speed_range": [float(v) for v in self.log_relative_speed_range],
                 "library_sha256": self.library_sha256, "n_train": int(self.n_train),
                 "config": {k: (float(v) if isinstance(v, float) else int(v)) for k, v in self.config.items()},
@@ -106,7 +106,7 @@ def load_bundle(path: str | Path) -> GeneratorBundle:
     return GeneratorBundle(
         codec=codec, flow=flow, curve_names=tuple(meta["curve_names"]),
         gait_cycle_pct=np.asarray(meta["gait_cycle_pct"], dtype=float),
-        basal_effort_rate=float(meta["basal_effort_rate"]),
+        basal_rate_w_kg=float(meta["basal_rate_w_kg"]),
         log_relative_speed_range=(float(meta["log_relative_speed_range"][0]), float(meta["log_relative_speed_range"][1])),
         library_sha256=str(meta["library_sha256"]), n_train=int(meta["n_train"]), config=dict(meta["config"]),
         sha256=hashlib.sha256(data).hexdigest(),

@@ -8,9 +8,12 @@ One row per converged simulation:
   the imposed speed relative to the library's centre speed for that height;
 - ``targets``: the *independent* spatiotemporal outputs of a solve at that speed
   (``log stride_time_s``, ``stance_pct``, ``double_support_pct``,
-  ``peak_knee_flexion_swing_deg``, ``log effort_per_m``). Everything else follows
+  ``peak_knee_flexion_swing_deg``, ``log work_rate_w_kg``). Everything else follows
   exactly from them and the speed (stride length = speed × stride time, cadence,
-  step length, swing), so generated gaits are internally consistent;
+  step length, swing), so generated gaits are internally consistent. The work rate
+  is the metabolic rate of joint work, ``cost_of_transport × speed − basal``
+  (:func:`trialsim.musculoskeletal.measures.cost_of_transport`: J/kg/m with a basal
+  1.2 W/kg), so the cost of transport at any speed is ``(work_rate + basal) / speed``;
 - ``curves``: ``(n, points, channels)`` joint angles, moments, activations and ground
   reaction forces over the gait cycle, as recorded by the physics.
 
@@ -21,7 +24,6 @@ physics never sees it; the generator uses it only for variability.
 from __future__ import annotations
 
 import hashlib
-import math
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -35,7 +37,7 @@ from trialsim.physiology.parameters import PARAMETERS
 FEATURE_PARAMETERS: tuple[str, ...] = tuple(name for name in PARAMETERS if name != "motor_noise")
 SPEED_FEATURE = "log_relative_speed"
 TARGETS: tuple[str, ...] = (
-    "log_stride_time_s", "stance_pct", "double_support_pct", "peak_knee_flexion_swing_deg", "log_effort_per_m",
+    "log_stride_time_s", "stance_pct", "double_support_pct", "peak_knee_flexion_swing_deg", "log_work_rate_w_kg",
 )
 CENTRE_SPEED_PER_HEIGHT_1_S = 1.2 / 1.75  # the library's centre speed per metre of height
 
@@ -69,7 +71,7 @@ class TrainingData:
     curves: np.ndarray
     curve_names: tuple[str, ...]
     gait_cycle_pct: np.ndarray
-    basal_effort_rate: float
+    basal_rate_w_kg: float
     library_sha256: str
 
     @property
@@ -83,7 +85,7 @@ class TrainingData:
             [self.sim_ids[i] for i in idx], [self.phenotypes[i] for i in idx],
             {k: v[idx] for k, v in self.params.items()}, self.speed_m_s[idx], self.features[idx],
             self.targets[idx], self.curves[idx], self.curve_names, self.gait_cycle_pct,
-            self.basal_effort_rate, self.library_sha256,
+            self.basal_rate_w_kg, self.library_sha256,
         )
 
     def measures(self) -> dict[str, np.ndarray]:
@@ -142,13 +144,16 @@ def load_training_data(library_dir: str | Path) -> TrainingData:
     if len(sims) == 0:
         raise InputFileError(f"{library_dir}: the library has no simulations yet; build some with `trialsim library build`")
     ok = sims[sims["success"].astype(bool)].copy()
+    from trialsim.musculoskeletal.measures import BASAL_METABOLIC_RATE_W_KG as basal
+
     required = ["gait_speed_m_s", "stride_time_s", "stance_pct", "double_support_pct",
-                "peak_knee_flexion_swing_deg", "effort_per_m", "cost_of_transport"]
+                "peak_knee_flexion_swing_deg", "cost_of_transport"]
     missing = [c for c in required if c not in ok.columns]
     if missing:
         raise InputFileError(f"{library_dir}: simulations.parquet lacks {', '.join(missing)}; rebuild the library with this trialsim")
     ok = ok.dropna(subset=required)
-    ok = ok[(ok["stride_time_s"] > 0) & (ok["effort_per_m"] > 0) & (ok["gait_speed_m_s"] > 0)]
+    work = ok["cost_of_transport"] * ok["gait_speed_m_s"] - basal
+    ok = ok[(ok["stride_time_s"] > 0) & (work > 1e-6) & (ok["gait_speed_m_s"] > 0)]
     curve_names = tuple(c for c in curves.columns if c not in ("sim_id", "gait_cycle_pct"))
     by_sim = {sid: g.sort_values("gait_cycle_pct") for sid, g in curves.groupby("sim_id")} if len(curves) else {}
     lengths = {len(g) for sid, g in by_sim.items() if sid in set(ok["sim_id"])}
@@ -166,15 +171,13 @@ def load_training_data(library_dir: str | Path) -> TrainingData:
     targets = np.column_stack([
         np.log(ok["stride_time_s"].to_numpy(float)), ok["stance_pct"].to_numpy(float),
         ok["double_support_pct"].to_numpy(float), ok["peak_knee_flexion_swing_deg"].to_numpy(float),
-        np.log(ok["effort_per_m"].to_numpy(float)),
+        np.log(ok["cost_of_transport"].to_numpy(float) * speed - basal),
     ])
     curve_arr = np.stack([by_sim[sid][list(curve_names)].to_numpy(float) for sid in ok["sim_id"]])
     pct = by_sim[ok["sim_id"].iloc[0]]["gait_cycle_pct"].to_numpy(float)
-    # cost of transport = effort per metre + basal rate × time / distance (= basal / speed)
-    basal = np.median((ok["cost_of_transport"].to_numpy(float) - ok["effort_per_m"].to_numpy(float)) * speed)
     return TrainingData(
         sim_ids=list(ok["sim_id"]), phenotypes=[str(p) for p in ok.get("phenotype", ["?"] * len(ok))],
         params=params, speed_m_s=speed, features=features, targets=targets, curves=curve_arr,
         curve_names=curve_names, gait_cycle_pct=pct,
-        basal_effort_rate=float(basal) if math.isfinite(basal) else 0.0, library_sha256=digest,
+        basal_rate_w_kg=float(basal), library_sha256=digest,
     )

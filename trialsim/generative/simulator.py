@@ -1,9 +1,9 @@
 """The trained generator as a :class:`~trialsim.generative.protocol.GaitSimulator`.
 
-Self-selected speed comes from the physics: the library records each solve's cost of
-transport at its imposed speed, ``CoT = effort_per_m + basal_rate / speed``
-(:mod:`trialsim.musculoskeletal.extract`). The generator predicts ``effort_per_m`` at
-any speed, so a patient without a given speed walks at the minimum of predicted cost
+Self-selected speed comes from the physics: the library records each solve's metabolic
+cost of transport at its imposed speed, ``CoT = (work_rate + basal) / speed`` (joint
+work plus a basal 1.2 W/kg, :func:`trialsim.musculoskeletal.measures.cost_of_transport`).
+The generator predicts the work rate at any speed, so a patient without a given speed walks at the minimum of predicted cost
 of transport over a grid spanning the library's relative speeds (25 points, refined by
 a parabola through the best three) — the same rule
 :func:`trialsim.musculoskeletal.simulate_gait` applies to three solves.
@@ -120,21 +120,21 @@ class GeneratorSimulator:
         grid = np.linspace(lo, hi, SPEED_GRID_POINTS) if hi > lo else np.array([lo])
         n, g = len(pf), len(grid)
         if len(self.bundle.flow.couplings) == 0:
-            # only the log-effort output is needed: the parameter part of every
+            # only the log-work-rate output is needed: the parameter part of every
             # pre-activation is computed once, the speed enters as a rank-one term
             w, x = self._numpy_weights(), self._inputs(pf, np.zeros(n))
             s = 2.0 * grid
             lin = (x @ w["wl"][4] + w["bl"][4])[:, None] + s[None, :] * w["wl"][4, -1]
             pre = (x @ w["w1"].T + w["b1"])[:, None, :] + s[None, :, None] * w["w1"][:, -1][None, None, :]
             mlp = np.tanh(pre) @ w["w2"][4] + w["b2"][4]
-            log_effort = (lin + mlp) * self.bundle.codec.target_sd[4] + self.bundle.codec.target_mean[4]
-            effort = np.exp(log_effort)
+            log_work = (lin + mlp) * self.bundle.codec.target_sd[4] + self.bundle.codec.target_mean[4]
+            work = np.exp(log_work)
         else:
             x_pf = np.repeat(pf, g, axis=0)
             x_rel = np.tile(grid, n)
-            effort = np.exp(self._targets(x_pf, x_rel)[:, 4]).reshape(n, g)
+            work = np.exp(self._targets(x_pf, x_rel)[:, 4]).reshape(n, g)
         speeds = centre_speed_m_s(height_m)[:, None] * np.exp(grid)[None, :]
-        cot = effort + self.bundle.basal_effort_rate / speeds
+        cot = (work + self.bundle.basal_rate_w_kg) / speeds
         k = np.argmin(cot, axis=1)
         best = grid[k]
         if g >= 3:  # parabola through the best point and its neighbours, in log speed
@@ -192,7 +192,7 @@ class GeneratorSimulator:
         if day is not None:
             cv = cv * np.exp(DAY_TO_DAY_CV_LOG_SD * day[:, 1])
         measures["stride_time_cv_pct"] = cv
-        cot = np.exp(targets[:, 4]) + self.bundle.basal_effort_rate / speed
+        cot = (np.exp(targets[:, 4]) + self.bundle.basal_rate_w_kg) / speed
         return GeneratedGait(
             measures={k: measures[k].reshape(shape) for k in GAIT_MEASURES},
             curves=codec.decode_curves(y) if with_curves else np.empty((n, 0, 0)), curve_names=self.bundle.curve_names,

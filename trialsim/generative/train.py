@@ -139,7 +139,7 @@ def train_generator(data: TrainingData, *, config: TrainConfig | None = None) ->
              data.n, y.shape[1], y.shape[1] - len(TARGETS), n_coupling, np.round(inflation, 2))
     return GeneratorBundle(
         codec=codec, flow=flow, curve_names=data.curve_names, gait_cycle_pct=data.gait_cycle_pct,
-        basal_effort_rate=data.basal_effort_rate,
+        basal_rate_w_kg=data.basal_rate_w_kg,
         log_relative_speed_range=(float(rel.min()), float(rel.max())),
         library_sha256=data.library_sha256, n_train=data.n,
         config={**asdict(cfg), "n_coupling_used": n_coupling},
