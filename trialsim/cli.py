@@ -151,7 +151,7 @@ def report(
 
         path = render_html(directory, tree=tree, summary=summary)
     else:
-        from trialsim.report.pdf import render_pdf  # type: ignore[import-not-found]
+        from trialsim.report.pdf import render_pdf
 
         path = render_pdf(directory, tree=tree, summary=summary)
     write_manifest(directory)

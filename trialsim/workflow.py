@@ -94,7 +94,7 @@ def execute_study(
         shutil.rmtree(staging)
     staging.mkdir()
     tree.to_netcdf(staging / "results.nc", engine="h5netcdf")
-    table.to_csv(staging / "oc.csv", index=False)
+    oc_table(run).to_csv(staging / "oc.csv", index=False)
     (staging / "summary.json").write_text(json.dumps(summary, indent=2, sort_keys=False, allow_nan=False))
     from trialsim.report.render import render_html
 
