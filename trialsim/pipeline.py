@@ -12,9 +12,9 @@ from __future__ import annotations
 import logging
 import math
 import time
-from itertools import product
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from itertools import product
 from pathlib import Path
 
 import numpy as np

@@ -62,10 +62,7 @@ class GaitCodec:
         _, s, vt = np.linalg.svd(flat, full_matrices=False)
         var = s**2
         total = var.sum()
-        if total <= 0:
-            k = 1
-        else:
-            k = int(np.searchsorted(np.cumsum(var) / total, variance) + 1)
+        k = 1 if total <= 0 else int(np.searchsorted(np.cumsum(var) / total, variance) + 1)
         k = max(1, min(k, max_components, max(n - 1, 1), len(s)))
         comps = vt[:k]
         sd = s[:k] / np.sqrt(max(n, 1))
@@ -103,12 +100,15 @@ class GaitCodec:
 class AffineCoupling(nn.Module):
     """Affine coupling: the unmasked dims are scaled/shifted by a net of the masked dims and ``x``."""
 
+    mask: torch.Tensor
+
     def __init__(self, y_dim: int, x_dim: int, hidden: int, mask: torch.Tensor) -> None:
         super().__init__()
         self.register_buffer("mask", mask)
-        self.net = nn.Sequential(nn.Linear(y_dim + x_dim, hidden), nn.Tanh(), nn.Linear(hidden, 2 * y_dim))
-        nn.init.zeros_(self.net[2].weight)
-        nn.init.zeros_(self.net[2].bias)
+        out = nn.Linear(hidden, 2 * y_dim)
+        nn.init.zeros_(out.weight)
+        nn.init.zeros_(out.bias)
+        self.net = nn.Sequential(nn.Linear(y_dim + x_dim, hidden), nn.Tanh(), out)
 
     def _st(self, masked: torch.Tensor, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         s, t = self.net(torch.cat([masked, x], dim=-1)).chunk(2, dim=-1)
@@ -127,19 +127,22 @@ class AffineCoupling(nn.Module):
 class ConditionalFlow(nn.Module):
     """p(y | x): ``y = μ(x) + σ(x) ⊙ g(z; x)``, ``z ~ N(0, I)``, ``g`` = affine couplings."""
 
+    inflation: torch.Tensor
+
     def __init__(self, x_dim: int, y_dim: int, *, hidden: int = 32, n_coupling: int = 0) -> None:
         super().__init__()
         self.x_dim, self.y_dim = x_dim, y_dim
         self.linear = nn.Linear(x_dim, y_dim)
         nn.init.zeros_(self.linear.weight)
         nn.init.zeros_(self.linear.bias)
-        self.mlp = nn.Sequential(nn.Linear(x_dim, hidden), nn.Tanh(), nn.Linear(hidden, 2 * y_dim))
-        nn.init.zeros_(self.mlp[2].weight)
-        nn.init.zeros_(self.mlp[2].bias)
+        out = nn.Linear(hidden, 2 * y_dim)
+        nn.init.zeros_(out.weight)
+        nn.init.zeros_(out.bias)
+        self.mlp = nn.Sequential(nn.Linear(x_dim, hidden), nn.Tanh(), out)
         self.log_sigma0 = nn.Parameter(torch.zeros(y_dim))
         self.register_buffer("inflation", torch.ones(y_dim))
         masks = [(torch.arange(y_dim) % 2 == k % 2).to(torch.get_default_dtype()) for k in range(n_coupling)]
-        self.couplings = nn.ModuleList(
+        self.couplings: list[AffineCoupling] = nn.ModuleList(  # type: ignore[assignment]
             [AffineCoupling(y_dim, x_dim, hidden, m) for m in masks] if y_dim > 1 else []
         )
 

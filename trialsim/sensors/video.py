@@ -21,6 +21,7 @@ is what this pipeline's error is checked against in the tests.
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 
 import numpy as np
@@ -89,7 +90,7 @@ def video_gait_estimates(
     sep = np.convolve(sep, np.ones(3) / 3.0, mode="same")
     # one step per half-cycle: the extreme ankle separation between two sign changes
     crossings = np.flatnonzero(np.sign(sep[1:]) != np.sign(sep[:-1])) + 1
-    extremes = [a + int(np.argmax(np.abs(sep[a:b]))) for a, b in zip(crossings[:-1], crossings[1:], strict=False) if b - a > 2]
+    extremes = [a + int(np.argmax(np.abs(sep[a:b]))) for a, b in itertools.pairwise(crossings) if b - a > 2]
     step_lengths = np.abs(sep[extremes]) if extremes else np.array([np.nan])
     step_times = np.diff(t[extremes]) if len(extremes) > 1 else np.array([np.nan])
     v1, v2 = pixels[:, 4] - pixels[:, 5], pixels[:, 6] - pixels[:, 5]

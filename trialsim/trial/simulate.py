@@ -16,7 +16,7 @@ from trialsim.spec.loading import LoadedStudy
 from trialsim.spec.study import DriftSpec, ScenarioSpec, StudySpec
 from trialsim.trial.batch import TrialBatch
 from trialsim.trial.dropout import dropout_mask
-from trialsim.trial.enrolment import enrol
+from trialsim.trial.enrolment import Enrolled, enrol
 from trialsim.trial.mechanisms import (
     PROGRESSION_SCORE,
     apply_shifts,
