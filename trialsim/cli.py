@@ -178,6 +178,12 @@ def _mount_optional() -> None:
         return
     app.add_typer(physics_app, name="physics", help="patient-specific OpenSim models and Moco gait simulations")
     app.add_typer(library_app, name="library", help="the simulation library")
+    try:
+        from trialsim.cli_generator import generator_app, twin_command
+    except ImportError:  # pragma: no cover - generator CLI not present
+        return
+    app.add_typer(generator_app, name="generator", help="the physics-trained gait generator")
+    app.command("twin", help="digital twins: inferred parameters and predicted control outcome")(twin_command)
 
 
 _mount_optional()
