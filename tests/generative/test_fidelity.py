@@ -37,8 +37,9 @@ def test_toy_library_held_out_fidelity(toy_library):
 
 
 def _shipped_fidelity():
-    from trialsim.generative.loader import FIDELITY
     from importlib import resources
+
+    from trialsim.generative.loader import FIDELITY
 
     path = resources.files("trialsim").joinpath(FIDELITY)
     if not path.is_file():

@@ -58,7 +58,8 @@ def test_imposed_speed_is_respected(toy_generator):
     g = toy_generator.generate({"speed_m_s": np.array([0.9, 1.3])})
     np.testing.assert_allclose(g.measures["gait_speed_m_s"], [0.9, 1.3])
     assert not g.self_selected.any()
-    assert g.curves.shape[0] == 2 and g.curves.shape[2] == len(g.curve_names)
+    assert g.curves.shape[0] == 2
+    assert g.curves.shape[2] == len(g.curve_names)
 
 
 def test_stride_time_cv_calibrated_and_scaled_by_motor_noise(toy_generator):

@@ -67,7 +67,8 @@ def test_video_pose_reestimates_gait_within_documented_error():
     for _ in range(25):
         t, px = pose_keypoints(_angles(), PCT, height_m=1.75, gait_speed_m_s=1.2, stride_time_s=1.1, rng=rng)
         assert px.shape == (len(t), 8, 2)
-        assert (px[..., 0] > 0).all() and (px[..., 0] < 1920).all()  # subject stays in frame
+        assert (px[..., 0] > 0).all()
+        assert (px[..., 0] < 1920).all()
         est = video_gait_estimates(t, px, height_m=1.75, rng=rng)
         errors.append([est["gait_speed_m_s"] - 1.2, est["cadence_steps_min"] - 120 / 1.1, est["peak_knee_flexion_swing_deg"]])
     err = np.array(errors)
