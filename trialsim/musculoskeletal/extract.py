@@ -37,7 +37,7 @@ def _col(table: Any, label: str) -> np.ndarray:
 def full_cycle_trajectory(solution: Any, *, full_cycle: bool) -> Any:
     import opensim as osim
 
-    return osim.MocoTrajectory(solution) if full_cycle else osim.createPeriodicTrajectory(solution)
+    return solution if full_cycle else osim.createPeriodicTrajectory(solution)
 
 
 def extract(solution: Any, model: Any, *, full_cycle: bool, body_mass_kg: float, n_points: int = 51) -> tuple[dict[str, list[float]], dict[str, float]]:

@@ -255,7 +255,7 @@ def _adapt_guess(solver: Any, guess: Any, *, scale: float, speed_m_s: float, ful
 
     if guess is None:
         guess = nominal_guess_path()
-    traj = osim.MocoTrajectory(str(guess)) if isinstance(guess, str | Path) else osim.MocoTrajectory(guess)
+    traj = osim.MocoTrajectory(str(guess)) if isinstance(guess, str | Path) else guess
     if full_cycle and traj.getFinalTime() < 0.9 * reference_stride_time_s() * math.sqrt(scale):
         traj = osim.createPeriodicTrajectory(traj)
     src_scale_tx = traj.getStateMat("/jointset/ground_pelvis/pelvis_tx/value")
