@@ -19,7 +19,7 @@ from trialsim.musculoskeletal import library as lib
 
 QUICK = [
     {"strength_plantarflexors": 0.9},
-    {"height_m": 1.7, "body_mass_kg": 70.0},
+    {"age_years": 70.0},
 ]
 
 
