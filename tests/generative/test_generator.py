@@ -104,3 +104,11 @@ def test_bad_checkpoint_and_empty_library_are_user_errors(tmp_path):
     (tmp_path / "lib" / "sims").mkdir(parents=True)
     with pytest.raises(InputFileError, match="no simulations"):
         load_training_data(tmp_path / "lib")
+
+
+def test_self_selected_speed_is_the_toy_physics_cost_minimum(toy_generator):
+    # toy physics: CoT(v) = (0.6 (v/v_c)^2.5 / drive^1.5 + 1.2) / v  →  v*/v_c = (0.8 drive^1.5 / 0.6)^0.4
+    drive = np.array([1.0, 0.85, 0.7])
+    expected = 1.2 * (0.8 * drive**1.5 / 0.6) ** 0.4
+    got = toy_generator.simulate({"neural_drive": drive})["gait_speed_m_s"]
+    np.testing.assert_allclose(got, expected, rtol=0.05)

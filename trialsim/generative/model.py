@@ -170,9 +170,14 @@ class ConditionalFlow(nn.Module):
         mu, log_sigma = self.loc_scale(x)
         return mu + torch.exp(log_sigma) * u
 
-    def penalty(self, *, linear: float, network: float) -> torch.Tensor:
-        """Ridge (Gaussian-prior) penalty: linear weights vs everything non-linear."""
-        pen = linear * (self.linear.weight**2).sum()
+    def penalty(self, *, linear: float, network: float, free_last_input: bool = False) -> torch.Tensor:
+        """Ridge (Gaussian-prior) penalty: linear weights vs everything non-linear.
+
+        ``free_last_input`` leaves the linear effect of the last input unpenalised (flat
+        prior): the generator's speed, which every solve varies and which drives every output.
+        """
+        w = self.linear.weight[:, :-1] if free_last_input else self.linear.weight
+        pen = linear * (w**2).sum()
         for name, p in self.named_parameters():
             if name.startswith(("mlp.", "couplings.")) and name.endswith("weight"):
                 pen = pen + network * (p**2).sum()

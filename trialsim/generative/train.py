@@ -1,7 +1,9 @@
 """Training the generator on a simulation library: seeded and deterministic on CPU.
 
 MAP training of :class:`~trialsim.generative.model.ConditionalFlow` on the PCA code of
-each converged solve (full batch, Adam, ridge priors). Predictive scales are then
+each converged solve (full batch, Adam, ridge priors on every parameter effect; the
+linear effect of speed is left free, since every solve varies speed and it drives
+every output — and the self-selected speed depends on getting its slope right). Predictive scales are then
 calibrated by K-fold cross-validation inside the training set: the flow is refitted
 on each fold's complement, and each output dimension's scale is inflated so that the
 held-out standardised residuals have unit RMS (clipped to ×1–×10). With few solves
@@ -76,7 +78,7 @@ def _fit_flow(x: np.ndarray, y: np.ndarray, config: TrainConfig, n_coupling: int
     sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: 1.0 - 0.9 * s / max(config.steps, 1))
     for _ in range(config.steps):
         opt.zero_grad()
-        loss = -flow.log_prob(yt, xt).mean() + flow.penalty(linear=config.ridge_linear, network=config.ridge_network) / n
+        loss = -flow.log_prob(yt, xt).mean() + flow.penalty(linear=config.ridge_linear, network=config.ridge_network, free_last_input=True) / n
         loss.backward()
         opt.step()
         sched.step()
