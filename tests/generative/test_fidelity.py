@@ -49,7 +49,8 @@ def _shipped_fidelity():
 
 #: bounds the shipped generator must keep (see BENCHMARKS.md for the recorded figures)
 SHIPPED_BOUNDS = {"r2_min": {"stride_length_m": 0.0, "cadence_steps_min": 0.0},
-                  "coverage_min": 0.6, "auc_max": 0.9, "twin_coverage_min": 0.8}
+                  "coverage_min": 0.6, "auc_max": 0.9, "twin_coverage_min": 0.8,
+                  "twin_physics_coverage_min": 0.6}
 
 
 def test_shipped_fidelity_within_bounds():
@@ -62,4 +63,5 @@ def test_shipped_fidelity_within_bounds():
         assert report["measures"][m]["r2"] >= bound, m
     assert report["coverage_90_mean"] >= SHIPPED_BOUNDS["coverage_min"]
     assert not math.isfinite(report["c2st_auc"]) or report["c2st_auc"] <= SHIPPED_BOUNDS["auc_max"]
-    assert report["twin"]["coverage_90_mean"] >= SHIPPED_BOUNDS["twin_coverage_min"]
+    assert report["twin_simulated"]["coverage_90_mean"] >= SHIPPED_BOUNDS["twin_coverage_min"]
+    assert report["twin_physics"]["coverage_90_mean"] >= SHIPPED_BOUNDS["twin_physics_coverage_min"]

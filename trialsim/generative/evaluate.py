@@ -106,10 +106,12 @@ def cross_validated_predictions(
     curves = np.empty_like(data.curves)
     sample_curves = np.empty_like(data.curves)
     interior = np.empty(n, bool)
+    fold_models = []
     for f in range(k):
         held = np.sort(order[f::k])
         train = np.setdiff1d(np.arange(n), held)
         gen = GeneratorSimulator(train_generator(data.subset(train), config=config))
+        fold_models.append((held, gen))
         log.info("fold %d/%d: trained on %d, testing %d", f + 1, k, len(train), len(held))
         params = {name: v[held] for name, v in data.params.items()}
         params["speed_m_s"] = data.speed_m_s[held]
@@ -131,7 +133,36 @@ def cross_validated_predictions(
         best, _ = gen.self_selected_speed(parameter_features(pf_rows, len(held)), data.params["height_m"][held])
         interior[held] = (best > lo + 1e-9) & (best < hi - 1e-9)
     return {"typical": typical, "curves": curves, "draws": draws, "sample": sample,
-            "sample_curves": sample_curves, "interior": interior, "folds": k}
+            "sample_curves": sample_curves, "interior": interior, "folds": k, "fold_models": fold_models}
+
+
+#: measures a physics solve reports (its stride-time CV is undefined: optimal control is deterministic)
+TWIN_PHYSICS_MEASURES = ("gait_speed_m_s", "stride_length_m", "cadence_steps_min", "stance_pct",
+                         "double_support_pct", "peak_knee_flexion_swing_deg")
+
+
+def twin_physics_coverage(data: TrainingData, cv: dict[str, Any], *, seed: int = 0) -> dict[str, Any]:
+    """Digital-twin 90 % interval coverage on held-out physics solves.
+
+    For each fold, a twin is trained on the fold's generator (which never saw the
+    held-out solves) with speeds drawn from the library design (``speed_mode="imposed"``,
+    as the solves were run) and inverts the solves' own physics measures.
+    """
+    from trialsim.generative.twin import INFERRED, fit_twin, interval_coverage
+
+    post = {name: np.empty((data.n, 200)) for name in INFERRED}
+    for i, (held, gen) in enumerate(cv["fold_models"]):
+        twin = fit_twin(gen, measures=TWIN_PHYSICS_MEASURES, n_train=1024, steps=400, seed=seed + i,
+                        speed_mode="imposed")
+        truth = data.measures()
+        observed = {m: truth[m][held] for m in TWIN_PHYSICS_MEASURES}
+        covariates = {c: data.params[c][held] for c in ("height_m", "body_mass_kg", "age_years")}
+        draws = twin.sample_posterior(observed, covariates, draws=200, rng=np.random.default_rng([seed, 41, i]))
+        for name in INFERRED:
+            post[name][held] = draws[name]
+    truth_params = {name: data.params[name] for name in INFERRED if name != "motor_noise"}
+    return {"measures": list(TWIN_PHYSICS_MEASURES), "held_out": f"{data.n} physics solves (K-fold)",
+            **interval_coverage(post, truth_params)}
 
 
 def fidelity_report(data: TrainingData, cv: dict[str, Any], *, seed: int = 0) -> dict[str, Any]:
@@ -170,7 +201,7 @@ def fidelity_report(data: TrainingData, cv: dict[str, Any], *, seed: int = 0) ->
 
 
 def evaluate_generator(
-    library_dir: str | Path, checkpoint: str | Path, *, folds: int = 5, seed: int = 0,
+    library_dir: str | Path, checkpoint: str | Path, *, folds: int = 5, seed: int = 0, twin: bool = True,
 ) -> dict[str, Any]:
     """Held-out fidelity of ``checkpoint``'s recipe on ``library_dir`` (see module docs).
 
@@ -185,7 +216,10 @@ def evaluate_generator(
     bundle = load_bundle(checkpoint)
     cfg = TrainConfig(**{k: v for k, v in bundle.config.items() if k in TrainConfig.__dataclass_fields__})
     data = load_training_data(library_dir)
-    report = fidelity_report(data, cross_validated_predictions(data, config=cfg, folds=folds, seed=seed), seed=seed)
+    cv = cross_validated_predictions(data, config=cfg, folds=folds, seed=seed)
+    report = fidelity_report(data, cv, seed=seed)
+    if twin:
+        report["twin_physics"] = twin_physics_coverage(data, cv, seed=seed)
     report["checkpoint_sha256"] = bundle.sha256
     report["checkpoint_library_sha256"] = bundle.library_sha256
     report["checkpoint_matches_library"] = bundle.library_sha256 == data.library_sha256
