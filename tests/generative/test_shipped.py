@@ -40,8 +40,10 @@ def test_generates_finite_gait_for_a_cohort():
               "height_m": rng.uniform(1.5, 1.9, (200, 1)), "motor_noise": rng.uniform(1.0, 2.0, (200, 1))}
     out = gen.simulate(params, rng=np.random.default_rng(1))
     for name, v in out.items():
-        assert v.shape == (200, 3) and np.isfinite(v).all(), name
-    assert (out["gait_speed_m_s"] > 0.3).all() and (out["gait_speed_m_s"] < 2.5).all()
+        assert v.shape == (200, 3), name
+        assert np.isfinite(v).all(), name
+    assert (out["gait_speed_m_s"] > 0.3).all()
+    assert (out["gait_speed_m_s"] < 2.5).all()
 
 
 def test_a_study_runs_on_the_generator():
