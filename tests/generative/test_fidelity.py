@@ -65,3 +65,17 @@ def test_shipped_fidelity_within_bounds():
     assert not math.isfinite(report["c2st_auc"]) or report["c2st_auc"] <= SHIPPED_BOUNDS["auc_max"]
     assert report["twin_simulated"]["coverage_90_mean"] >= SHIPPED_BOUNDS["twin_coverage_min"]
     assert report["twin_physics"]["coverage_90_mean"] >= SHIPPED_BOUNDS["twin_physics_coverage_min"]
+
+
+@pytest.mark.slow
+def test_shipped_recipe_still_meets_bounds_on_the_shipped_library():
+    """Re-run the held-out evaluation (minutes): catches regressions in the training code."""
+    from trialsim.generative.evaluate import evaluate_generator
+    from trialsim.generative.loader import default_checkpoint_path
+    from trialsim.musculoskeletal.library import shipped_library_dir
+
+    report = evaluate_generator(shipped_library_dir(), default_checkpoint_path(), twin=True)
+    for m, bound in SHIPPED_BOUNDS["r2_min"].items():
+        assert report["measures"][m]["r2"] >= bound, m
+    assert report["coverage_90_mean"] >= SHIPPED_BOUNDS["coverage_min"]
+    assert report["twin_physics"]["coverage_90_mean"] >= SHIPPED_BOUNDS["twin_physics_coverage_min"]
