@@ -38,7 +38,7 @@ def fake_physics_solve(params, speed_m_s, settings, timeout_s):
         curves[f"knee_flexion_{side}_deg"] = (5.0 + (knee - 5.0) * _bump(72.0 + shift, 9.0) + 15 * _bump(15 + shift, 6)).tolist()
         curves[f"hip_flexion_{side}_deg"] = (10.0 + 25.0 * rel * np.cos(2 * np.pi * (PCT - shift) / 100.0)).tolist()
         curves[f"ankle_dorsiflexion_{side}_deg"] = (5.0 * np.sin(2 * np.pi * (PCT - shift) / 100.0) - 18.0 * _bump(64 + shift, 5) * strength).tolist()
-        curves[f"grf_vertical_{side}_bw"] = ((_bump(12 + shift, 6) + _bump(48 + shift, 6)) * (0.9 + 0.2 * rel) * ((PCT - shift) % 100 < stance)).tolist()
+        curves[f"grf_vertical_{side}_bw"] = ((0.3 + _bump(12 + shift, 6) + _bump(48 + shift, 6)) * (0.9 + 0.2 * rel) * ((PCT - shift) % 100 < stance)).tolist()
         curves[f"activation_soleus_{side}"] = (0.05 + 0.4 * effort * _bump(45 + shift, 8)).tolist()
     return {"success": True, "status": "Solve_Succeeded", "failure_reason": "", "objective": effort,
             "iterations": 10, "wall_time_s": 0.01, "full_cycle": False,
