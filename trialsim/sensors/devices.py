@@ -18,6 +18,14 @@ Sources
 - Lumbar IMU: speed error ≈ 0.08 m/s (Zijlstra & Hof 2003 inverted-pendulum model).
 - Smartphone video pose: speed error ≈ 0.05–0.1 m/s, step length ≈ 3 cm, cadence
   ≈ 2 steps/min (Stenum et al. 2021, PLoS Comput Biol 17:e1008935).
+
+Signal-level models (checked against these errors in ``tests/sensors``):
+:mod:`.insoles` (vertical force under each foot over a continuous walk built from the
+generated vGRF curves, and event detection), :mod:`.imu` (free-living stride
+velocities, SV95C; inverted-pendulum step length), :mod:`.video` (2D keypoints of
+hip/knee/ankle/toe through a pinhole camera from the generated joint angles, and gait
+re-estimated from them). ``measure`` applies the summary error, fast enough for
+trials of thousands of patients.
 """
 
 from __future__ import annotations
