@@ -66,7 +66,6 @@ def test_fast_ancova_agrees_with_nuts_for_every_borrowing_method(borrowing, deci
 @pytest.mark.slow
 @pytest.mark.parametrize("structure", ["unstructured", "ar1"])
 def test_fast_mmrm_agrees_with_nuts(structure, decision):
-    batch = make_normal_batch(rng=stream(43, structure), n_replicates=3, n_control=40, n_treatment=40,
+    batch = make_normal_batch(rng=stream(43, structure), n_replicates=2, n_control=40, n_treatment=40,
                               effect=0.1, visits_weeks=(0.0, 4.0, 8.0, 12.0), dropout=0.3, visit_corr=0.7)
-    _assert_agree(batch, AnalysisSpec(method="mmrm", residual_correlation=structure), decision, MMRM_TOL,
-                  settings=LONG)
+    _assert_agree(batch, AnalysisSpec(method="mmrm", residual_correlation=structure), decision, MMRM_TOL)

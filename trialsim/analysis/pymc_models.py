@@ -122,8 +122,8 @@ def build_mmrm_model(
 ) -> pm.Model:
     """Longitudinal model with visit-specific coefficients and a full visit covariance.
 
-    ``y_i ~ MVN(B ᵀ z_i, Σ)`` over the observed visits of patient i (one likelihood
-    term per observation pattern), ``B_ct ~ N(0, prior_sd_c)`` (a covariate with
+    ``y_i ~ MVN(B ᵀ z_i, Σ)`` over the observed visits of patient i (monotone dropout:
+    one triangular solve with chol(Σ); otherwise one MvNormal per observation pattern), ``B_ct ~ N(0, prior_sd_c)`` (a covariate with
     ``prior_sd_c == 0`` is dropped). Σ: ``LKJCholeskyCov(eta=1, sd ~ HalfNormal)``
     (unstructured) or ``σ² φ^|t−u|`` with ``σ ~ HalfNormal``, ``φ ~ U(−1, 1)`` (ar1).
 
@@ -160,12 +160,24 @@ def build_mmrm_model(
         else:
             raise ValueError(f"structure must be 'unstructured' or 'ar1' (got {structure!r})")
         mean = pt.dot(z[:, keep], beta)
-        patterns = {tuple(row) for row in observed if row.any()}
-        for k, pattern in enumerate(sorted(patterns)):
-            rows = np.flatnonzero((observed == np.array(pattern)).all(axis=1))
-            vis = np.flatnonzero(pattern)
-            pm.MvNormal(f"y_pattern_{k}", mu=mean[rows][:, vis], cov=cov[vis][:, vis],
-                        observed=y[np.ix_(rows, vis)])
+        monotone = bool(np.all(observed[:, 1:] <= observed[:, :-1]))
+        if monotone:
+            # dropout: the leading block of chol(Σ) is chol of the observed block, so one
+            # triangular solve gives every patient's whitened residuals
+            chol_full = chol if structure == "unstructured" else pt.linalg.cholesky(cov)
+            resid = pt.as_tensor(np.where(observed, y, 0.0)) - mean
+            white = pt.linalg.solve_triangular(chol_full, resid.T, lower=True)  # (T, N)
+            mask = observed.T.astype(float)
+            log_diag = pt.log(pt.diagonal(chol_full))[:, None]
+            pm.Potential("y_monotone", pt.sum(mask * (-0.5 * white**2 - log_diag))
+                         - 0.5 * mask.sum() * np.log(2 * np.pi))
+        else:
+            patterns = {tuple(row) for row in observed if row.any()}
+            for k, pattern in enumerate(sorted(patterns)):
+                rows = np.flatnonzero((observed == np.array(pattern)).all(axis=1))
+                vis = np.flatnonzero(pattern)
+                pm.MvNormal(f"y_pattern_{k}", mu=mean[rows][:, vis], cov=cov[vis][:, vis],
+                            observed=y[np.ix_(rows, vis)])
         pm.Deterministic("effect", beta[kept.index("effect"), primary])
         pm.Deterministic("control_mean", beta[kept.index("control_mean"), primary])
         pm.Deterministic("sigma", pt.sqrt(cov[primary, primary]))
