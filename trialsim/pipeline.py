@@ -39,7 +39,10 @@ BLOCK_REPLICATES = 50
 #: refuse runs estimated above this many patient-visit simulations (≈ hours on 2 cores)
 MAX_PATIENT_VISITS = 5e10
 #: per-replicate quantities kept from every analysis
-FIELDS = ("effect_mean", "effect_sd", "ci_low", "ci_high", "prob_success", "prob_cid", "success", "ess_borrowed")
+FIELDS = (
+    "effect_mean", "effect_sd", "ci_low", "ci_high", "prob_success", "prob_cid", "success",
+    "standardized_effect_mean", "ess_borrowed", "pooled_sd",
+)
 ANALYSES = ("primary", "reference")
 
 

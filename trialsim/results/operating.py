@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
+from itertools import product
+
 import numpy as np
 import pandas as pd
 
-from trialsim.pipeline import ANALYSES, StudyRun
-
-
-def _mc_se_rate(p: np.ndarray, r: np.ndarray) -> np.ndarray:
-    return np.sqrt(p * (1 - p) / np.maximum(r, 1))
+from trialsim.pipeline import ANALYSES, FIELDS, StudyRun
 
 
 def scenario_kind(run: StudyRun, index: int) -> str:
@@ -26,48 +24,30 @@ def oc_table(run: StudyRun) -> pd.DataFrame:
     ``power`` is the success rate; in null scenarios the same number is the type I
     error. Bias, RMSE and coverage are against the scenario's true effect.
     """
+    from trialsim.analysis.operating import operating_characteristics
+    from trialsim.analysis.results import BatchAnalysis
+
     rows = []
     for which in ANALYSES:
-        get = run.per_replicate
-        success = get[(which, "success")]
-        mean = get[(which, "effect_mean")]
-        low, high = get[(which, "ci_low")], get[(which, "ci_high")]
-        for s, scenario in enumerate(run.scenarios):
+        for (s, scenario), (d, design) in product(enumerate(run.scenarios), enumerate(run.designs)):
+            method = run.methods.get(f"{which}:{design.label}", "")
+            arrays = {f: run.per_replicate[(which, f)][s, d] for f in FIELDS}
+            arrays["success"] = arrays["success"].astype(bool)
             truth = run.true_effects[scenario.name]
-            kind = scenario_kind(run, s)
-            for d, design in enumerate(run.designs):
-                ok = np.isfinite(mean[s, d])
-                r = int(ok.sum())
-                p = float(np.mean(success[s, d][ok])) if r else float("nan")
-                err = mean[s, d][ok] - truth
-                cover = (low[s, d][ok] <= truth) & (truth <= high[s, d][ok])
-                bias = float(err.mean()) if r else float("nan")
-                rmse = float(np.sqrt(np.mean(err**2))) if r else float("nan")
-                cov = float(cover.mean()) if r else float("nan")
-                rows.append({
-                    "analysis": which,
-                    "method": run.methods.get(f"{which}:{design.label}", ""),
-                    "scenario": scenario.name,
-                    "scenario_kind": kind,
-                    "effect_scale": scenario.effect_scale,
-                    "true_effect": truth,
-                    "design": design.label,
-                    "n_control": design.n_control,
-                    "n_treatment": design.n_treatment,
-                    "n_synthetic": design.n_synthetic,
-                    "n_total": design.total,
-                    "replicates": r,
-                    "power": p,
-                    "power_mc_se": float(_mc_se_rate(np.array(p), np.array(r))),
-                    "type1_error": p if scenario.is_null else float("nan"),
-                    "bias": bias,
-                    "bias_mc_se": float(err.std(ddof=1) / np.sqrt(r)) if r > 1 else float("nan"),
-                    "rmse": rmse,
-                    "coverage": cov,
-                    "coverage_mc_se": float(_mc_se_rate(np.array(cov), np.array(r))),
-                    "mean_ess_borrowed": float(np.nanmean(get[(which, "ess_borrowed")][s, d])),
-                    "mean_prob_success": float(np.nanmean(get[(which, "prob_success")][s, d])),
-                })
+            oc = operating_characteristics(BatchAnalysis(**arrays, method=method, true_effect=truth), true_effect=truth)
+            rows.append({
+                "analysis": which, "method": method, "scenario": scenario.name,
+                "scenario_kind": scenario_kind(run, s), "effect_scale": scenario.effect_scale,
+                "true_effect": truth, "design": design.label, "n_control": design.n_control,
+                "n_treatment": design.n_treatment, "n_synthetic": design.n_synthetic, "n_total": design.total,
+                "replicates": int(oc["n_replicates"]),
+                "power": oc["power"], "power_mc_se": oc["power_mc_se"],
+                "type1_error": oc["power"] if scenario.is_null else float("nan"),
+                "bias": oc["bias"], "bias_mc_se": oc["bias_mc_se"], "rmse": oc["rmse"], "rmse_mc_se": oc["rmse_mc_se"],
+                "coverage": oc["coverage"], "coverage_mc_se": oc["coverage_mc_se"],
+                "mean_ess_borrowed": oc["mean_ess_borrowed"],
+                "mean_prob_success": float(np.nanmean(arrays["prob_success"])),
+            })
     return pd.DataFrame(rows)
 
 
