@@ -14,6 +14,12 @@ Usage::
     python benchmarks/oc_engine.py --quick    # same grid, fewer naive trials (< 5 min)
 
 Prints ``name: value`` lines.
+
+Measured 2026-11-24 on 2 cores shared with other jobs (load average 4–8): 25 designs ×
+3 scenarios × 1000 replicates in ``grid_seconds`` 25.9 (10.7 on a quieter machine),
+i.e. 0.35 ms per trial; naive NUTS 8.25 s per trial (8 trials timed); speedup_vs_naive
+≈ 24,000 (≈ 42,000 on the quieter run). The NUTS fits of those trials agreed with the
+fast engine to 0.04 posterior SD in mean, 6 % in SD and 0.025 in P(success).
 """
 
 from __future__ import annotations
