@@ -115,8 +115,8 @@ def analyze_batch_pymc(
         rows["prob_success"].append(float(np.mean(eff > decision.threshold)))
         rows["prob_cid"].append(float(np.mean(eff > decision.clinically_important_difference)))
         rows["standardized_effect_mean"].append(float(np.mean(eff / draws["sigma"])))
-        ess = 0.0
-        if n_external > 0:
+        ess = 0.0 if n_external == 0 else float("nan")  # MMRM: no exact reference, reported as NaN
+        if n_external > 0 and analysis.method == "bayesian_ancova":
             none = analysis.model_copy(update={"borrowing": analysis.borrowing.model_copy(update={"method": "none"})})
             ref_var, ref_sigma2 = _none_reference(one, analysis=none)
             ess = max(ref_sigma2 * (1 / draws["control_mean"].var() - 1 / ref_var), 0.0)
