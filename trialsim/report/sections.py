@@ -233,9 +233,11 @@ def recommendation_section(data: RunData) -> Section:
     section.add(Paragraph(text))
     if rec.get("patients_saved") is not None:
         section.add(Paragraph(f"The conventional design (frequentist ANCOVA, 1:1, no borrowing) needs {rec['conventional_n_total']} "
-                              f"patients ({rec.get('conventional_design')}): **{rec['patients_saved']} patients saved**."))
+                              f"patients ({'from the simulated grid' if rec.get('conventional_source') == 'grid' else 'closed-form sample size at the smallest true effect and the simulated SD'}): "
+                              f"**{rec['patients_saved']} patients saved**"
+                              + (" (negative: the recommended design needs more patients than the conventional one)." if rec["patients_saved"] < 0 else ".")))
     else:
-        section.add(Paragraph(f"Patients saved: not determined — {rec.get('note')}.", "note"))
+        section.add(Paragraph(f"Patients saved: not determined — {rec.get('statement')}.", "note"))
     return section
 
 

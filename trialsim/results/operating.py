@@ -45,58 +45,51 @@ def oc_table(run: StudyRun) -> pd.DataFrame:
                 "type1_error": oc["power"] if scenario.is_null else float("nan"),
                 "bias": oc["bias"], "bias_mc_se": oc["bias_mc_se"], "rmse": oc["rmse"], "rmse_mc_se": oc["rmse_mc_se"],
                 "coverage": oc["coverage"], "coverage_mc_se": oc["coverage_mc_se"],
-                "mean_ess_borrowed": oc["mean_ess_borrowed"],
+                "mean_ess_borrowed": oc["mean_ess_borrowed"], "mean_pooled_sd": oc["mean_pooled_sd"],
                 "mean_prob_success": float(np.nanmean(arrays["prob_success"])),
             })
     return pd.DataFrame(rows)
 
 
 def recommend_design(run: StudyRun, table: pd.DataFrame) -> dict[str, object]:
-    """Smallest concurrent total meeting target power in every alternative scenario
-    with type I error ≤ the bound in every null (incl. drift) scenario; the saving is
-    against the conventional design (frequentist ANCOVA, 1:1, no borrowing or
-    prognostic adjustment) that reaches the same power on the same grid.
+    """The smallest design meeting target power in every alternative scenario with type I
+    error ≤ the bound in every null and drift scenario (``analysis.search_designs``).
+
+    The primary analysis and the frequentist reference compete (a design is only
+    recommended over the conventional one when it is genuinely smaller); the saving is
+    against the conventional 1:1 two-arm design without borrowing or prognostic
+    adjustment of the same power — from the grid, or the closed form when the grid
+    holds none.
     """
-    spec = run.loaded.spec.design
-    primary = table[table.analysis == "primary"]
-    reference = table[(table.analysis == "reference") & (table.n_synthetic == 0) & (table.n_control == table.n_treatment)]
+    from trialsim.analysis.design_search import search_designs
 
-    def feasible(rows: pd.DataFrame) -> pd.DataFrame:
-        by_design = rows.groupby("design")
-        ok = []
-        for label, g in by_design:
-            alt = g[g.scenario_kind.str.endswith("alternative") & ~g.scenario_kind.str.startswith("drift")]
-            nulls = g[g.scenario_kind.str.endswith("null")]
-            power_ok = len(alt) > 0 and bool((alt.power >= spec.target_power).all())
-            t1_ok = bool((nulls.power <= spec.max_type1_error).all()) if len(nulls) else True
-            if power_ok and t1_ok:
-                first = g.iloc[0]
-                ok.append({
-                    "design": label, "n_control": int(first.n_control), "n_treatment": int(first.n_treatment),
-                    "n_synthetic": int(first.n_synthetic), "n_total": int(first.n_total),
-                    "power": float(alt.power.min()), "power_mc_se": float(alt.power_mc_se.max()),
-                    "max_type1_error": float(nulls.power.max()) if len(nulls) else float("nan"),
-                    "method": str(first.method),
-                })
-        return pd.DataFrame(ok)
-
-    # the primary analysis and the conventional reference both compete: a design is
-    # only recommended over the conventional one when it is genuinely smaller
-    best = pd.concat([feasible(primary), feasible(reference)], ignore_index=True)
-    conventional = feasible(reference)
+    spec = run.loaded.spec
+    rows = table.assign(
+        n_per_arm_control=table.n_control, n_per_arm_treatment=table.n_treatment,
+        prognostic_adjustment=table.method.str.contains(r"\+procova"),
+        borrowing=np.where(table.n_synthetic > 0, spec.analysis.borrowing.method, "none"),
+        pooled_sd=table.mean_pooled_sd,
+    )
+    found = search_designs(rows, design=spec.design, alpha_one_sided=spec.decision.alpha)
     out: dict[str, object] = {
-        "criteria": {"target_power": spec.target_power, "max_type1_error": spec.max_type1_error},
+        "criteria": {"target_power": spec.design.target_power, "max_type1_error": spec.design.max_type1_error},
+        "statement": found["statement"],
     }
-    if best.empty:
+    rec = found["recommended"]
+    if rec is None:
         out.update({"found": False, "reason": "no design in the grid meets the target power with type I error within the bound; extend n_per_arm"})
         return out
-    chosen = best.sort_values(["n_total", "n_synthetic", "max_type1_error"]).iloc[0].to_dict()
-    out.update({"found": True, **chosen})
-    if conventional.empty:
-        out.update({"conventional_n_total": None, "patients_saved": None,
-                    "note": "the conventional two-arm design did not reach the target power within the grid"})
-    else:
-        conv = conventional.sort_values("n_total").iloc[0]
-        out.update({"conventional_n_total": int(conv.n_total), "conventional_design": str(conv.design),
-                    "patients_saved": int(conv.n_total) - int(chosen["n_total"])})
+    label = next(d.label for d in run.designs if (d.n_control, d.n_treatment, d.n_synthetic)
+                 == (rec["n_per_arm_control"], rec["n_per_arm_treatment"], rec["n_synthetic"]))
+    chosen = table[(table.design == label) & (table.method == rec["method"]) & table.scenario_kind.str.endswith("alternative")]
+    conv = found["conventional"]
+    out.update({
+        "found": True, "design": label, "method": rec["method"],
+        "n_control": int(rec["n_per_arm_control"]), "n_treatment": int(rec["n_per_arm_treatment"]),
+        "n_synthetic": int(rec["n_synthetic"]), "n_total": int(rec["total_n"]),
+        "power": float(rec["min_power"]), "power_mc_se": float(chosen.power_mc_se.max()),
+        "max_type1_error": float(rec["max_type1_error"]),
+        "conventional_n_total": conv["total_n"], "conventional_source": conv["source"],
+        "patients_saved": found["patients_saved"],
+    })
     return out
