@@ -4,7 +4,9 @@ Self-selected speed comes from the physics: without ``speed_m_s`` the patient is
 solved at three speeds around 1.2 m/s × height/1.75 m (×0.8, ×1.0, ×1.2), a
 parabola is fitted to cost of transport against speed, and its minimum (clipped
 to the solved range) is the self-selected speed; measures and curves are
-interpolated linearly between the two solved speeds around it. A free-speed
+interpolated linearly between the two solved speeds around it. When the minimum
+lies at the slowest or fastest solved speed, one more speed (×0.8 or ×1.2 beyond
+it) is solved and the fit repeated. A free-speed
 formulation was not used: with the weak reference tracking the duration would be
 driven by the reference timing rather than by energetics, and every free-time
 solve costs as much as a fixed-speed one.
@@ -24,6 +26,7 @@ from trialsim.physiology.parameters import resolve_parameters
 
 DEFAULT_TIMEOUT_S = 900.0
 SPEED_FACTORS = (0.8, 1.0, 1.2)
+MIN_SPEED_M_S = 0.4
 
 
 @dataclass(frozen=True)
@@ -140,7 +143,16 @@ def simulate_gait(
         return _solve_one(overrides, speed_m_s, settings, timeout_s, guess, retrack_on_failure)
     centre = default_speed_m_s(resolved["height_m"])
     sims = [_solve_one(overrides, centre * f, settings, timeout_s, guess, retrack_on_failure) for f in SPEED_FACTORS]
-    return select_speed(sims)
+    chosen = select_speed(sims)
+    # minimum at the edge of the solved range: extend the search once in that direction
+    solved = sorted(s.speed_m_s for s in sims)
+    if chosen.success and math.isclose(chosen.speed_m_s, solved[0]) and solved[0] * 0.8 >= MIN_SPEED_M_S:
+        sims.append(_solve_one(overrides, solved[0] * 0.8, settings, timeout_s, guess, retrack_on_failure))
+        chosen = select_speed(sims)
+    elif chosen.success and math.isclose(chosen.speed_m_s, solved[-1]):
+        sims.append(_solve_one(overrides, solved[-1] * 1.2, settings, timeout_s, guess, retrack_on_failure))
+        chosen = select_speed(sims)
+    return chosen
 
 
 def _solve_one(params: dict[str, float], speed: float, settings: dict[str, Any], timeout_s: float,
@@ -169,7 +181,8 @@ def select_speed(sims: list[GaitSimulation]) -> GaitSimulation:
     v = np.array([s.speed_m_s for s in ok])
     c = np.array([s.cost_of_transport for s in ok])
     if len(ok) >= 3:
-        a, b, _ = np.polyfit(v, c, 2)
+        near = np.argsort(np.abs(v - v[np.argmin(c)]))[:3]  # the minimum and its two neighbours
+        a, b, _ = np.polyfit(v[near], c[near], 2)
         v_star = -b / (2 * a) if a > 0 else v[np.argmin(c)]
     else:
         v_star = v[np.argmin(c)]
