@@ -43,3 +43,25 @@ def test_status_bad_path(tmp_path):
 
     with pytest.raises(TrialsimError, match="not a library"):
         library_status(tmp_path / "nope")
+
+
+@pytest.mark.opensim
+@pytest.mark.slow
+def test_simulate_writes_summary_and_curves(tmp_path):
+    import json
+
+    import pandas as pd
+    from typer.testing import CliRunner
+
+    from trialsim.cli_physics import physics_app
+
+    pytest.importorskip("opensim")
+    out = tmp_path / "sim"
+    result = CliRunner().invoke(physics_app, ["simulate", "--speed", "1.25", "--threads", "2", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["success"]
+    assert summary["measures"]["gait_speed_m_s"] == pytest.approx(1.25, abs=0.01)
+    curves = pd.read_parquet(out / "curves.parquet")
+    assert {"gait_cycle_pct", "curve", "value"} <= set(curves.columns)
+    assert "grf_vertical_l_bw" in set(curves["curve"])
