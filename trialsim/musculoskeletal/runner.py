@@ -103,8 +103,22 @@ def solve_request(request: dict[str, Any]) -> dict[str, Any]:
     return result
 
 
+def _die_with_parent() -> None:
+    """Linux: have the kernel kill this worker when the process that started it dies
+    (the worker runs in its own session, so stopping a library build's process group
+    would otherwise leave it solving)."""
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL("libc.so.6", use_errno=True)
+        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
+    _die_with_parent()
     request = json.loads(Path(argv[0]).read_text())
     result = solve_request(request)
     tmp = Path(argv[1]).with_suffix(".tmp")
