@@ -204,7 +204,7 @@ def _run_dask(pending: list[dict[str, Any]], out: str, settings: dict[str, Any],
     cluster = None
     if scheduler_address is None:
         cluster = LocalCluster(n_workers=max(workers, 1), threads_per_worker=1, processes=True,
-                               dashboard_address=None)
+                               dashboard_address=":0")
         client = Client(cluster)
     else:
         client = Client(scheduler_address)
