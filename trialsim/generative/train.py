@@ -41,6 +41,8 @@ class TrainConfig:
     max_components: int = 16
     calibration_folds: int = 5
     threads: int = 1
+    #: leave the linear speed effect unpenalised (flat prior)
+    free_speed: int = 1
 
 
 @contextlib.contextmanager
@@ -78,7 +80,7 @@ def _fit_flow(x: np.ndarray, y: np.ndarray, config: TrainConfig, n_coupling: int
     sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: 1.0 - 0.9 * s / max(config.steps, 1))
     for _ in range(config.steps):
         opt.zero_grad()
-        loss = -flow.log_prob(yt, xt).mean() + flow.penalty(linear=config.ridge_linear, network=config.ridge_network, free_last_input=True) / n
+        loss = -flow.log_prob(yt, xt).mean() + flow.penalty(linear=config.ridge_linear, network=config.ridge_network, free_last_input=bool(config.free_speed)) / n
         loss.backward()
         opt.step()
         sched.step()
