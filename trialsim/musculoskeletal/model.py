@@ -136,6 +136,7 @@ def build_model(params: dict[str, float]) -> opensim.Model:
     """
     import opensim as osim
 
+    osim.Logger.removeFileSink()  # no opensim.log in the user's working directory
     p = resolve_parameters(params)
     body = anthropometry(p["height_m"], p["body_mass_kg"])
     model = _skeleton(osim, body)

@@ -41,6 +41,7 @@ def run_solve(request: dict[str, Any], *, timeout_s: float) -> dict[str, Any]:
             proc = subprocess.Popen(
                 [sys.executable, "-m", "trialsim.musculoskeletal.runner", str(req_path), str(out_path)],
                 stdout=log, stderr=subprocess.STDOUT, start_new_session=True, env=env,
+                cwd=tmp,  # Moco writes scratch files (tracked states, stop files, opensim.log) into the cwd
             )
             try:
                 rc = proc.wait(timeout=timeout_s)
