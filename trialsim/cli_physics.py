@@ -118,11 +118,12 @@ def simulate_command(
 @library_app.command("build")
 def library_build_command(
     n: int = typer.Option(..., "--n", min=1, help="Number of design samples."),
-    workers: int = typer.Option(1, "--workers", min=0, help="Dask worker processes (0: run in this process)."),
+    workers: int = typer.Option(1, "--workers", min=0, help="Parallel solves (Dask LocalCluster when > 1; 0 or 1: one at a time)."),
     out: Path = typer.Option(..., "--out", help="Library directory (resumes if it exists)."),
     scheduler: str | None = typer.Option(None, "--scheduler", help="Address of an existing dask scheduler."),
     seed: int = typer.Option(0, "--seed"),
     timeout: float = typer.Option(900.0, "--timeout", help="Seconds per solve."),
+    quiet: bool = typer.Option(False, "--quiet", help="No progress bar."),
 ) -> None:
     """Build (or resume) a simulation library."""
     from trialsim.musculoskeletal.library import build_library, library_status
@@ -130,7 +131,7 @@ def library_build_command(
     if n > 100_000:
         raise TrialsimError(f"--n {n}: too many samples; allowed up to 100000")
     out_dir = _output_dir(out)
-    build_library(out_dir, n=n, workers=workers, scheduler_address=scheduler, seed=seed, timeout_s=timeout)
+    build_library(out_dir, n=n, workers=workers, scheduler_address=scheduler, seed=seed, timeout_s=timeout, quiet=quiet)
     _print_status(library_status(out_dir))
 
 

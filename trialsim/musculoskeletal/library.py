@@ -167,13 +167,16 @@ def build_library(
     mesh_intervals: int = 25,
     tolerance: float = 1e-3,
     solve_fn: SolveFn | None = None,
+    quiet: bool = True,
 ) -> SimulationLibrary:
     """Run (or resume) the first ``n`` design samples and consolidate the library.
 
     Finished samples (``sims/<id>.json``) are skipped, so a killed build resumes.
-    ``workers=0`` runs in this process (tests); otherwise a dask ``LocalCluster``
-    with ``workers`` single-threaded worker processes, or the cluster at
-    ``scheduler_address``.
+    Work goes through the shared execution layer (:func:`trialsim.execution.tasks.run_tasks`):
+    ``workers <= 1`` solves one sample at a time from this process (each solve still
+    runs in its own worker subprocess with a hard timeout); otherwise a Dask
+    ``LocalCluster`` with ``workers`` single-threaded worker processes, or the
+    cluster at ``scheduler_address``.
 
     Examples
     --------
@@ -188,38 +191,32 @@ def build_library(
                                                    "timeout_s": timeout_s, "samples": samples}))
     pending = [s for s in samples if not (out / "sims" / f"{s['id']}.json").exists()]
     log.info("library %s: %d samples, %d pending", out, len(samples), len(pending))
-    if pending and workers == 0 and scheduler_address is None:
-        for s in pending:
-            run_sample(s, str(out), settings, timeout_s, solve_fn)
-    elif pending:
-        _run_dask(pending, str(out), settings, timeout_s, solve_fn, workers, scheduler_address)
+    if pending:
+        from trialsim.execution.tasks import run_tasks
+
+        task = _SampleTask({s["id"]: s for s in pending}, str(out), settings, timeout_s, solve_fn)
+
+        def checkpoint_every_five(done: int, total: int) -> None:
+            if done % 5 == 0:
+                consolidate(out)
+
+        run_tasks([s["id"] for s in pending], task, workers=workers, scheduler=scheduler_address,
+                  description="simulating gaits", quiet=quiet, on_progress=checkpoint_every_five)
     consolidate(out)
     return load_library(out)
 
 
-def _run_dask(pending: list[dict[str, Any]], out: str, settings: dict[str, Any], timeout_s: float,
-              solve_fn: SolveFn | None, workers: int, scheduler_address: str | None) -> None:
-    from dask.distributed import Client, LocalCluster, as_completed
+class _SampleTask:
+    """Picklable task: solve one design sample by id (``run_sample`` writes its record)."""
 
-    cluster = None
-    if scheduler_address is None:
-        cluster = LocalCluster(n_workers=max(workers, 1), threads_per_worker=1, processes=True,
-                               dashboard_address=":0")
-        client = Client(cluster)
-    else:
-        client = Client(scheduler_address)
-    try:
-        futures = [client.submit(run_sample, s, out, settings, timeout_s, solve_fn, key=f"sim-{s['id']}", pure=False)
-                   for s in pending]
-        for i, fut in enumerate(as_completed(futures), start=1):
-            res = fut.result()
-            log.info("sim %s done (%d/%d) success=%s", res["id"], i, len(futures), res.get("success"))
-            if i % 5 == 0:
-                consolidate(Path(out))
-    finally:
-        client.close()
-        if cluster is not None:
-            cluster.close()
+    def __init__(self, samples: dict[str, dict[str, Any]], out: str, settings: dict[str, Any],
+                 timeout_s: float, solve_fn: SolveFn | None) -> None:
+        self.samples, self.out, self.settings, self.timeout_s, self.solve_fn = samples, out, settings, timeout_s, solve_fn
+
+    def __call__(self, sample_id: str) -> dict[str, Any]:
+        result = run_sample(self.samples[sample_id], self.out, self.settings, self.timeout_s, self.solve_fn)
+        log.info("sim %s done success=%s", sample_id, result.get("success"))
+        return result
 
 
 def _records(out: Path) -> list[dict[str, Any]]:
