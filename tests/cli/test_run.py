@@ -48,6 +48,10 @@ def test_outputs_and_summary_contract(finished_run: Path) -> None:
         assert 0 <= d["power"] <= 1
         assert d["power_mc_se"] == pytest.approx((d["power"] * (1 - d["power"]) / d["replicates"]) ** 0.5, abs=1e-9)
     assert "patients_saved" in summary["recommended_design"] or not summary["recommended_design"]["found"]
+    # assurance: power averaged over the design prior, growing with sample size
+    by_design = {a["design"]: a["assurance"] for a in summary["assurance"]}
+    assert all(0 <= v <= 1 for v in by_design.values())
+    assert by_design["c40_t40_s0"] > by_design["c20_t20_s0"]
     tree = xr.open_datatree(finished_run / "results.nc", engine="h5netcdf")
     assert tree.attrs["config_sha256"] == summary["config_sha256"]
     assert tree.attrs["simulator"] == "reference"

@@ -93,3 +93,31 @@ def recommend_design(run: StudyRun, table: pd.DataFrame) -> dict[str, object]:
         "patients_saved": found["patients_saved"],
     })
     return out
+
+
+def assurance_table(run: StudyRun, table: pd.DataFrame) -> list[dict[str, object]]:
+    """Assurance of each design: power averaged over a normal design prior on the effect.
+
+    The prior is centred on the effect at ``effect_scale`` 1 with SD
+    ``design.design_prior_sd_fraction`` × that effect; the power curve comes from the
+    scenarios without drift (null and alternatives at their true effects).
+    """
+    from trialsim.analysis.operating import assurance
+
+    spec = run.loaded.spec
+    plain = table[(table.analysis == "primary") & ~table.scenario_kind.str.startswith("drift")]
+    expected = [run.true_effects[s.name] for s in run.scenarios if s.effect_scale == 1.0 and not s.drift]
+    if not expected or expected[0] <= 0:
+        return []
+    mean = float(expected[0])
+    out = []
+    for label, rows in plain.groupby("design", sort=False):
+        curve = rows.groupby("true_effect").agg(power=("power", "mean"), se=("power_mc_se", "max")).reset_index()
+        if len(curve) < 2:
+            continue
+        a = assurance(effects=curve.true_effect.to_numpy(), power=curve.power.to_numpy(), prior_mean=mean,
+                      prior_sd=spec.design.design_prior_sd_fraction * mean, power_mc_se=curve.se.to_numpy())
+        out.append({"design": label, "prior_mean": mean, "prior_sd": spec.design.design_prior_sd_fraction * mean,
+                    "assurance": a["assurance"], "assurance_mc_se": a["assurance_mc_se"],
+                    "prior_mass_outside_grid": a["prior_mass_outside_grid"]})
+    return out

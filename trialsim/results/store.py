@@ -22,7 +22,7 @@ import xarray as xr
 
 from trialsim.errors import InputFileError, IntegrityError
 from trialsim.pipeline import ANALYSES, FIELDS, StudyRun
-from trialsim.results.operating import recommend_design
+from trialsim.results.operating import assurance_table, recommend_design
 
 MANIFEST = "manifest.json"
 PACKAGES = ("trialsim", "numpy", "scipy", "pandas", "xarray", "pymc", "arviz", "pydantic", "opensim", "torch", "dask")
@@ -90,6 +90,7 @@ def summary_dict(run: StudyRun, table: pd.DataFrame) -> dict[str, Any]:
         "replicates": run.replicates,
         "designs": designs,
         "recommended_design": recommend_design(run, table),
+        "assurance": assurance_table(run, table),
     }
 
 

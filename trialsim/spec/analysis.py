@@ -62,6 +62,7 @@ class DesignSearchSpec(Spec):
     synthetic_control_n: list[int] = Field(default_factory=lambda: [0], min_length=1, description="synthetic control sizes to try (0 = no borrowing)")
     target_power: float = Field(0.8, gt=0, lt=1)
     max_type1_error: float = Field(0.025, gt=0, lt=0.5, description="type I error bound across every null/drift scenario")
+    design_prior_sd_fraction: float = Field(0.5, gt=0, le=5, description="assurance: SD of the normal design prior on the effect, as a fraction of the expected effect (the effect at effect_scale 1)")
 
     @model_validator(mode="after")
     def _check(self) -> DesignSearchSpec:
