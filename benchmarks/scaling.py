@@ -7,8 +7,8 @@ Prints ``name: value`` lines. ``--quick`` finishes in a few minutes on 2 cores.
 - ``simulated_cluster_*``: the same grid on a LocalCluster of many single-thread
   workers. On a 2-core machine this only shows the scheduler's overhead and that the
   numbers do not change (``identical``), not real speed-up: the cores are shared.
-- ``memory_mb_per_100k_patients``: peak RSS growth of sampling 100,000 virtual patients
-  (covariates, parameters, baseline gait) in a fresh process.
+- ``memory_mb_per_100k_patients``: peak traced allocation (tracemalloc, numpy included) while
+  sampling 100,000 virtual patients (covariates, parameters, baseline gait) in a fresh process.
 """
 
 from __future__ import annotations
@@ -24,16 +24,16 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 MEMORY_PROBE = """
-import resource, sys
+import sys, tracemalloc
 from trialsim.catalog import load_shipped_cohort
 from trialsim.generative.reference import ReferenceGaitModel
 from trialsim.trial.enrolment import sample_cohort
 cohort = load_shipped_cohort("early_pd")
 sample_cohort(cohort, n=100, seed=0, simulator=ReferenceGaitModel())
-before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+tracemalloc.start()
 df = sample_cohort(cohort, n=int(sys.argv[1]), seed=0, simulator=ReferenceGaitModel())
-after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-print((after - before) / 1024.0, df.memory_usage(deep=True).sum() / 2**20)
+current, peak = tracemalloc.get_traced_memory()
+print(peak / 2**20, df.memory_usage(deep=True).sum() / 2**20)
 """
 
 
