@@ -98,3 +98,19 @@ def test_synthetic_drift_offsets_controls(pd_study: LoadedStudy) -> None:
     k = pd_study.spec.primary_visit_index
     delta = np.nanmean(drift.observed[:, k] - drift.observed[:, 0]) - np.nanmean(plain.observed[:, k] - plain.observed[:, 0])
     assert delta == pytest.approx(-0.05, abs=0.01)
+
+
+def test_same_drug_helps_weaker_patients_more() -> None:
+    """Heterogeneous effects emerge from physiology: the same strength shift raises a weak
+    patient's gait speed more than a strong patient's (saturating force–speed response)."""
+    from trialsim.trial.mechanisms import apply_shifts
+
+    sim = ReferenceGaitModel()
+    groups = ("strength_plantarflexors", "strength_hip_extensors", "strength_knee_extensors")
+    gains = []
+    for strength in (0.5, 1.0):
+        params = {name: np.array([strength]) for name in groups}
+        treated = apply_shifts(params, {name: 0.1 for name in groups}, np.array([1.0]))
+        gains.append(float(sim.simulate(treated)["gait_speed_m_s"][0] - sim.simulate(params)["gait_speed_m_s"][0]))
+    weak_gain, strong_gain = gains
+    assert weak_gain > 1.2 * strong_gain > 0
