@@ -20,7 +20,7 @@ commit() {
   n=$(ls $LIB/sims 2>/dev/null | grep -c '\.json$')
   for _ in 1 2 3 4 5 6 7 8 9 10; do
     [ -e .git/index.lock ] && { sleep 2; continue; }
-    git add $LIB/design.json $LIB/sims $LIB/simulations.parquet $LIB/curves.parquet 2>/dev/null
+    git add $LIB/design.json $LIB/sims $LIB/solutions $LIB/simulations.parquet $LIB/curves.parquet 2>/dev/null
     git commit -q -m "library: $n sims" -- $LIB && break
     sleep 2
   done
@@ -29,7 +29,7 @@ commit() {
 .venv/bin/python -c "
 import logging; logging.basicConfig(level=logging.INFO)
 from trialsim.musculoskeletal.library import build_library
-build_library('$LIB', n=$N, workers=$WORKERS, timeout_s=1500)
+build_library('$LIB', n=$N, workers=$WORKERS, timeout_s=600)
 " &
 BUILD=$!
 echo $BUILD > runs/library_build_python.pid

@@ -122,7 +122,7 @@ def library_build_command(
     out: Path = typer.Option(..., "--out", help="Library directory (resumes if it exists)."),
     scheduler: str | None = typer.Option(None, "--scheduler", help="Address of an existing dask scheduler."),
     seed: int = typer.Option(0, "--seed"),
-    timeout: float = typer.Option(900.0, "--timeout", help="Seconds per solve."),
+    timeout: float = typer.Option(600.0, "--timeout", help="Seconds per solve."),
     quiet: bool = typer.Option(False, "--quiet", help="No progress bar."),
 ) -> None:
     """Build (or resume) a simulation library."""

@@ -84,7 +84,7 @@ def solve_request(request: dict[str, Any]) -> dict[str, Any]:
             attempts.append(f"tracking: {tracked.status} after {tracked.iterations} it")
             outcome = solve_predictive(params, speed_m_s=speed, settings=settings, guess=tracked.solution, full_cycle=outcome.full_cycle)
             attempts.append(f"from tracking: {outcome.status} after {outcome.iterations} it")
-    if request.get("save_solution"):
+    if request.get("save_solution") and outcome.success:
         outcome.solution.write(str(request["save_solution"]))
     result: dict[str, Any] = {
         "success": outcome.success, "status": outcome.status,

@@ -107,6 +107,8 @@ def simulate_gait(
     threads: int = 1,
     guess: str | None = None,
     retrack_on_failure: bool = True,
+    max_iterations: int = 1000,
+    save_solution: str | None = None,
 ) -> GaitSimulation:
     """Simulate a patient's walking with OpenSim Moco (predictive, warm-started).
 
@@ -120,13 +122,15 @@ def simulate_gait(
         cost of transport from three solves (see the module docstring).
     timeout_s
         Hard wall-clock limit per solve (the worker process is killed).
-    mesh_intervals, tolerance, threads
-        Direct-collocation mesh, IPOPT tolerance and CasADi threads per solve.
+    mesh_intervals, tolerance, threads, max_iterations
+        Direct-collocation mesh, IPOPT tolerance, CasADi threads and iteration cap per solve.
     guess
         Path of a Moco ``.sto`` to warm-start from (default: the shipped nominal solution).
     retrack_on_failure
         When the warm-started solve fails, track the reference with the patient's
         model and retry from that.
+    save_solution
+        With ``speed_m_s`` given: write the Moco solution (``.sto``) to this path.
 
     Examples
     --------
@@ -138,9 +142,10 @@ def simulate_gait(
     except (KeyError, ValueError) as exc:
         raise SimulationError(f"invalid physics parameters: {exc}") from exc
     overrides = {k: float(v) for k, v in params.items()}
-    settings = {"mesh_intervals": mesh_intervals, "tolerance": tolerance, "threads": threads}
+    settings = {"mesh_intervals": mesh_intervals, "tolerance": tolerance, "threads": threads,
+                "max_iterations": max_iterations}
     if speed_m_s is not None:
-        return _solve_one(overrides, speed_m_s, settings, timeout_s, guess, retrack_on_failure)
+        return _solve_one(overrides, speed_m_s, settings, timeout_s, guess, retrack_on_failure, save_solution)
     centre = default_speed_m_s(resolved["height_m"])
     sims = [_solve_one(overrides, centre * f, settings, timeout_s, guess, retrack_on_failure) for f in SPEED_FACTORS]
     chosen = select_speed(sims)
@@ -156,9 +161,9 @@ def simulate_gait(
 
 
 def _solve_one(params: dict[str, float], speed: float, settings: dict[str, Any], timeout_s: float,
-               guess: str | None, retrack: bool) -> GaitSimulation:
+               guess: str | None, retrack: bool, save_solution: str | None = None) -> GaitSimulation:
     request = {"params": params, "speed_m_s": float(speed), "settings": settings, "guess": guess,
-               "retrack_on_failure": retrack}
+               "retrack_on_failure": retrack, "save_solution": save_solution}
     record = run_solve(request, timeout_s=timeout_s)
     record["params"] = params
     record["speed_m_s"] = float(speed)
