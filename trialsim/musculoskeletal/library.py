@@ -31,7 +31,8 @@ mesh 25 / 1e-3; every record carries its ``settings``.
 Storage (``DIR``): ``design.json`` (the full design), ``sims/<sha256>.json`` (one
 record per solve, keyed by the hash of its inputs, written atomically),
 ``solutions/<sha256>.sto.gz`` (the Moco solution itself, so that derived measures
-can be recomputed without solving again),
+can be recomputed without solving again), ``metabolics/<sha256>.json`` (the muscle
+metabolic cost computed once from that solution, :mod:`.metabolics`),
 ``simulations.parquet`` (one row per sim: inputs, measures, status) and
 ``curves.parquet`` (one row per sim and gait-cycle point, one column per curve).
 """
@@ -88,6 +89,9 @@ SolveFn = Callable[[dict[str, float], float, dict[str, Any], float], dict[str, A
 LIBRARY_SETTINGS: dict[str, Any] = {"mesh_intervals": 20, "tolerance": 1e-2, "max_iterations": 500}
 #: settings of the records written before ``settings`` was stored in each record
 LEGACY_SETTINGS: dict[str, Any] = {"mesh_intervals": 25, "tolerance": 1e-3, "max_iterations": 1000}
+#: version of the cached ``metabolics/<id>.json`` (bump when the metabolic model changes)
+METABOLICS_VERSION = 1
+METABOLIC_COLUMNS = ("metabolic_power_w_kg", "metabolic_cost_of_transport_j_kg_m")
 
 
 def design(n: int, *, seed: int = 0) -> list[dict[str, Any]]:
@@ -160,10 +164,13 @@ def run_sample(sample: dict[str, Any], out_dir: str, settings: dict[str, Any], t
             record = default_solve(sample["params"], sample["speed_m_s"], settings, timeout_s, str(solution.resolve()))
         else:
             record = solve_fn(sample["params"], sample["speed_m_s"], settings, timeout_s)
-        _gzip_solution(solution)
     except Exception as exc:  # a failed solve is recorded, never dropped
         record = {"success": False, "status": "Error", "failure_reason": f"{type(exc).__name__}: {exc}",
                   "objective": math.nan, "iterations": 0, "wall_time_s": math.nan, "measures": {}, "curves": {}}
+    try:
+        _gzip_solution(solution)
+    except OSError as exc:  # the record matters more than the kept solution
+        log.warning("could not keep the solution of %s: %s", sample["id"], exc)
     record.update(id=sample["id"], index=sample["index"], phenotype=sample["phenotype"],
                   params=sample["params"], speed_m_s=sample["speed_m_s"], settings=settings)
     _atomic_write(path, json.dumps(record, allow_nan=True, separators=(",", ":")))
@@ -177,7 +184,8 @@ def _gzip_solution(path: Path) -> None:
     if not path.exists():
         return
     tmp = path.with_name(f".{path.name}.gz.tmp")
-    with open(path, "rb") as src, gzip.open(tmp, "wb", compresslevel=9, mtime=0) as dst:
+    with open(path, "rb") as src, open(tmp, "wb") as raw, \
+            gzip.GzipFile(filename="", mode="wb", compresslevel=9, fileobj=raw, mtime=0) as dst:
         dst.write(src.read())
     tmp.replace(path.with_name(path.name + ".gz"))
     path.unlink()
@@ -265,14 +273,14 @@ def _records(out: Path) -> list[dict[str, Any]]:
 def consolidate(out_dir: str | Path) -> None:
     """Write ``simulations.parquet`` and ``curves.parquet`` from ``sims/*.json`` (atomic)."""
     out = Path(out_dir)
-    sims, curves = _frames(_records(out))
+    sims, curves = _frames(_records(out), out)
     for frame, name in ((sims, "simulations.parquet"), (curves, "curves.parquet")):
         tmp = out / f".{name}.tmp"
         frame.to_parquet(tmp, index=False)
         tmp.replace(out / name)
 
 
-def _frames(records: list[dict[str, Any]]) -> tuple[Any, Any]:
+def _frames(records: list[dict[str, Any]], out: Path | None = None) -> tuple[Any, Any]:
     import pandas as pd
 
     rows, curve_frames = [], []
@@ -290,6 +298,7 @@ def _frames(records: list[dict[str, Any]]) -> tuple[Any, Any]:
         row.update({f"param_{k}": float(v) for k, v in params.items()})
         row.update({k: (math.nan if v is None else float(v)) for k, v in r.get("measures", {}).items()})
         row["cost_of_transport"] = _cost_of_transport(r)
+        row.update(_metabolic_cost(out, r))
         rows.append(row)
         if r.get("curves"):
             cf = pd.DataFrame(r["curves"])
@@ -312,6 +321,51 @@ def _cost_of_transport(record: dict[str, Any]) -> float:
                                  stride_time_s=float(m["stride_time_s"]), speed_m_s=float(m["gait_speed_m_s"]))
     except (KeyError, TypeError, ValueError, IndexError):
         return float(m.get("cost_of_transport", math.nan) or math.nan)
+
+
+def solution_path(out_dir: str | Path, sim_id: str) -> Path | None:
+    """The saved Moco solution of a sim (``solutions/<id>.sto.gz``, else ``.sto``), or None."""
+    for suffix in (".sto.gz", ".sto"):
+        path = Path(out_dir) / "solutions" / f"{sim_id}{suffix}"
+        if path.exists():
+            return path
+    return None
+
+
+def _metabolic_cost(out: Path | None, record: dict[str, Any]) -> dict[str, float]:
+    """Metabolic power and cost of transport of a successful sim's saved solution; NaN without one.
+
+    Computed once (about a second with OpenSim) and cached in ``metabolics/<id>.json``;
+    a failed computation is cached too (NaN, with its reason), so consolidation stays cheap.
+    """
+    values = dict.fromkeys(METABOLIC_COLUMNS, math.nan)
+    solution = solution_path(out, record["id"]) if out is not None and record.get("success") else None
+    if out is None or solution is None:
+        return values
+    cache = out / "metabolics" / f"{record['id']}.json"
+    try:
+        cached = json.loads(cache.read_text())
+        if cached.get("version") == METABOLICS_VERSION:
+            return {k: math.nan if cached.get(k) is None else float(cached[k]) for k in METABOLIC_COLUMNS}
+    except (OSError, json.JSONDecodeError):
+        pass
+    try:
+        from trialsim.musculoskeletal.metabolics import metabolic_cost
+    except ImportError:  # no OpenSim here: leave NaN and do not cache
+        return values
+    entry: dict[str, Any] = {"version": METABOLICS_VERSION, "solution": solution.name}
+    try:
+        cost = metabolic_cost(record.get("params") or {}, solution_path=solution,
+                              speed_m_s=float(record["speed_m_s"]))
+        entry.update(cost.to_dict())
+    except (RuntimeError, ValueError, OSError, KeyError, TypeError) as exc:
+        log.warning("metabolic cost of %s failed: %s", record["id"], exc)
+        entry.update(values, error=f"{type(exc).__name__}: {exc}"[:300])
+    try:
+        _atomic_write(cache, json.dumps(entry, allow_nan=True))
+    except OSError as exc:  # e.g. a read-only installed library
+        log.warning("cannot cache the metabolic cost of %s: %s", record["id"], exc)
+    return {k: float(entry.get(k, math.nan)) for k in METABOLIC_COLUMNS}
 
 
 def library_status(out_dir: str | Path) -> dict[str, Any]:
@@ -358,5 +412,5 @@ def load_library(out_dir: str | Path | None = None) -> SimulationLibrary:
     sims_path, curves_path = out / "simulations.parquet", out / "curves.parquet"
     if sims_path.exists() and curves_path.exists():
         return SimulationLibrary(out, pd.read_parquet(sims_path), pd.read_parquet(curves_path))
-    sims, curves = _frames(_records(out))
+    sims, curves = _frames(_records(out), out)
     return SimulationLibrary(out, sims, curves)
