@@ -30,9 +30,9 @@ def validate(files: Annotated[list[Path], typer.Argument(help="study or cohort Y
             data = parse_yaml(read_text(path, what="YAML file"), source=str(path))
             if detect_kind(data) == "study":
                 loaded = load_study(path)
-                from trialsim.trial.simulate import check_device
+                from trialsim.trial.simulate import check_study
 
-                check_device(loaded)
+                check_study(loaded)
             else:
                 load_cohort(path)
         except SpecError as exc:

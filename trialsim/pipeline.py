@@ -28,7 +28,7 @@ from trialsim.spec.study import ScenarioSpec, StudySpec
 from trialsim.trial.simulate import (
     Design,
     candidate_designs,
-    check_device,
+    check_study,
     simulate_replicates,
     true_effect,
 )
@@ -157,7 +157,7 @@ def run_study(
     >>> run = run_study(load_study("studies/pd_gait_speed_phase2.yaml"), replicates=20)  # doctest: +SKIP
     """
     study = loaded.spec
-    check_device(loaded)
+    check_study(loaded)
     r = replicates if replicates is not None else study.replicates
     check_resources(study, r)
     started = time.perf_counter()

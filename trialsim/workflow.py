@@ -22,7 +22,7 @@ from trialsim.results.operating import oc_table
 from trialsim.results.store import summary_dict, to_datatree, write_manifest
 from trialsim.spec.loading import LoadedStudy
 from trialsim.trial.examples import baseline_sample, example_trials
-from trialsim.trial.simulate import check_device
+from trialsim.trial.simulate import check_study
 
 
 def _partial_dir(out: Path) -> Path:
@@ -72,7 +72,7 @@ def execute_study(
 ) -> dict[str, Any]:
     """Run a study and write ``out/{results.nc, summary.json, oc.csv, report.html, manifest.json}``."""
     check_output_dir(out, force=force)
-    check_device(loaded)
+    check_study(loaded)
     check_resources(loaded.spec, replicates or loaded.spec.replicates)
     partial = _partial_dir(out)
     marker = partial / "config.json"

@@ -40,6 +40,19 @@ def _normals(seed: int, key: tuple[object, ...], variable: str, start: int, coun
     return ndtri(np.clip(u, 1e-12, 1 - 1e-12))
 
 
+def patient_variables(cohort: CohortSpec) -> tuple[str, ...]:
+    """Names of the covariates and severity scores sampled for the cohort's patients."""
+    names = ["age_years", "sex", "height_m", "body_mass_kg"]
+    spec = cohort.severity
+    if isinstance(spec, HoehnYahrSeverity):
+        names += ["hoehn_yahr", "updrs_iii"]
+    elif isinstance(spec, GmfcsSeverity):
+        names.append("gmfcs_level")
+    elif isinstance(spec, ContinuousSeverity):
+        names.append(spec.scale)
+    return tuple(names)
+
+
 def truncated_normal(u: np.ndarray, mean: np.ndarray | float, sd: float, low: float, high: float) -> np.ndarray:
     """Inverse-CDF draw from N(mean, sd) truncated to [low, high]."""
     a = ndtr((low - np.asarray(mean)) / sd)

@@ -40,6 +40,11 @@ class AnalysisSpec(Spec):
 
     method: Literal["bayesian_ancova", "mmrm", "frequentist_ancova", "frequentist_mmrm"] = "bayesian_ancova"
     prognostic_adjustment: bool = Field(False, description="PROCOVA: digital-twin prediction as a covariate")
+    prognostic_model: Literal["typical_patient", "digital_twin"] = Field(
+        "typical_patient",
+        description="typical_patient: control change predicted from covariates and severity alone; digital_twin: "
+                    "each patient's physiology inferred from their measured baseline gait by the generator's inverse model",
+    )
     borrowing: BorrowingSpec = BorrowingSpec()
     residual_correlation: Literal["unstructured", "ar1"] = "unstructured"
     effect_prior_sd: float = Field(1.0, gt=0, description="SD of the normal prior on the treatment effect (endpoint units)")

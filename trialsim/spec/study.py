@@ -27,6 +27,50 @@ class ArmSpec(Spec):
     allocation: float = Field(gt=0, le=1, description="fraction of concurrent patients randomised to this arm")
 
 
+class StratumSpec(Spec):
+    """A stratification factor: a patient variable, cut into levels at ``cutpoints``.
+
+    ``variable`` is a covariate (``sex``, ``age_years``, ``height_m``, ``body_mass_kg``)
+    or the cohort's severity score (e.g. ``updrs_iii``, ``hoehn_yahr``, ``gmfcs_level``);
+    ``sex`` takes no cutpoints. Values below the first cutpoint form level 0.
+    """
+
+    variable: str = Field(min_length=1, max_length=50, pattern=r"^[a-z][a-z0-9_]*$")
+    cutpoints: list[float] = Field(default_factory=list, max_length=5)
+
+    @field_validator("cutpoints")
+    @classmethod
+    def _increasing(cls, value: list[float]) -> list[float]:
+        if any(b <= a for a, b in pairwise(value)):
+            raise ValueError("cutpoints must be strictly increasing")
+        return value
+
+
+class RandomisationSpec(Spec):
+    """How concurrent patients are allocated to arms.
+
+    ``simple``: each arm is its own sequence of screened patients (allocation by the
+    arm sizes, no balancing). ``stratified_blocks``: one enrolment sequence per
+    replicate, randomised in permuted blocks of ``block_size`` within each stratum
+    (the cross of the ``strata`` levels), with block composition given by the arms'
+    allocation.
+    """
+
+    method: Literal["simple", "stratified_blocks"] = "simple"
+    strata: list[StratumSpec] = Field(default_factory=list, max_length=4)
+    block_size: int = Field(4, ge=2, le=24, description="patients per permuted block (a multiple of the allocation ratio)")
+
+    @model_validator(mode="after")
+    def _strata(self) -> RandomisationSpec:
+        if self.method == "stratified_blocks" and not self.strata:
+            raise ValueError("stratified_blocks needs at least one stratum (e.g. strata: [{variable: sex}])")
+        if self.method == "simple" and self.strata:
+            raise ValueError("strata given but method is simple (use method: stratified_blocks)")
+        if len({s.variable for s in self.strata}) != len(self.strata):
+            raise ValueError("strata: each variable at most once")
+        return self
+
+
 class EndpointSpec(Spec):
     measure: GaitMeasure = "gait_speed_m_s"
     summary: Literal["change_from_baseline"] = "change_from_baseline"
@@ -124,6 +168,7 @@ class StudySpec(Spec):
     cohort: str | CohortSpec = Field(description="cohort YAML path (relative to this file) or an inline cohort")
     simulator: Literal["reference", "generator"] = Field("reference", description="gait simulator: statistical reference model or the physics-trained generator")
     arms: list[ArmSpec] = Field(min_length=2, max_length=2)
+    randomisation: RandomisationSpec = RandomisationSpec()
     visits_weeks: list[float] = Field(min_length=2, max_length=52)
     endpoint: EndpointSpec
     treatment: TreatmentSpec = TreatmentSpec()
@@ -157,6 +202,14 @@ class StudySpec(Spec):
         total = sum(a.allocation for a in self.arms)
         if abs(total - 1) > 1e-6:
             raise ValueError(f"arms: allocations sum to {total:g}, must sum to 1")
+        if self.randomisation.method == "stratified_blocks":
+            for arm in self.arms:
+                units = arm.allocation * self.randomisation.block_size
+                if abs(units - round(units)) > 1e-6:
+                    raise ValueError(
+                        f"randomisation.block_size: {self.randomisation.block_size} × allocation {arm.allocation:g} of arm "
+                        f"{arm.name} is not a whole number of patients; choose a block size that is a multiple of the ratio"
+                    )
         visits = self.visits_weeks
         if visits[0] != 0:
             raise ValueError("visits_weeks: the first visit must be baseline, week 0")

@@ -35,6 +35,15 @@ class Enrolled:
     def screen_failure_rate(self) -> float:
         return 1.0 - self.n / self.screened if self.screened else 0.0
 
+    def subset(self, mask: np.ndarray) -> Enrolled:
+        """The patients where ``mask`` is true, in enrolment order."""
+        return Enrolled(
+            _take(self.candidates, mask),
+            {k: v[mask] for k, v in self.params.items()},
+            {k: v[mask] for k, v in self.baseline_gait.items()},
+            self.screened,
+        )
+
 
 def _take(c: Candidates, mask: np.ndarray) -> Candidates:
     return Candidates(

@@ -9,6 +9,7 @@ import numpy as np
 from trialsim.errors import TrialsimError
 from trialsim.generative.protocol import GaitSimulator
 from trialsim.physiology.disease import map_to_parameters
+from trialsim.population.sampling import patient_variables
 from trialsim.seeding import stream
 from trialsim.sensors.devices import DEVICES, measure
 from trialsim.spec.cohort import CohortSpec
@@ -24,6 +25,8 @@ from trialsim.trial.mechanisms import (
     progressed_severity,
     symptomatic_amount,
 )
+from trialsim.trial.randomisation import assign_arms, stratum_index
+from trialsim.trial.twins import twin_predicted_change
 
 
 @dataclass(frozen=True)
@@ -53,6 +56,18 @@ def candidate_designs(study: StudySpec) -> list[Design]:
         for n in study.design.n_per_arm for r in ratios for m in synthetic
     }
     return sorted(designs, key=lambda d: (d.total, d.n_synthetic, d.n_control))
+
+
+def check_study(loaded: LoadedStudy) -> None:
+    """Study fields that depend on its cohort or device (one-line errors naming the field)."""
+    check_device(loaded)
+    variables = patient_variables(loaded.cohort)
+    for factor in loaded.spec.randomisation.strata:
+        if factor.variable not in variables:
+            raise TrialsimError(
+                f"{loaded.source}: randomisation.strata: {factor.variable} is not a variable of cohort "
+                f"{loaded.cohort.name} (allowed: {', '.join(variables)})"
+            )
 
 
 def check_device(loaded: LoadedStudy) -> None:
@@ -135,6 +150,20 @@ def _standardisers(loaded: LoadedStudy, simulator: GaitSimulator) -> _Scales:
     return _SCALES[key]
 
 
+def _enrolled(
+    loaded: LoadedStudy, *, key: tuple[object, ...], n: int, simulator: GaitSimulator, age_shift: float,
+    enrolments: dict[tuple[object, ...], Enrolled] | None,
+) -> Enrolled:
+    """Screen ``n`` patients of the sequence ``key`` (cached across scenarios)."""
+    cache_key = (*key, n, age_shift)
+    if enrolments is not None and cache_key in enrolments:
+        return enrolments[cache_key]
+    e = enrol(loaded.cohort, n=n, seed=loaded.spec.seed, key=key, simulator=simulator, age_shift_years=age_shift)
+    if enrolments is not None:
+        enrolments[cache_key] = e
+    return e
+
+
 def simulate_arm(
     loaded: LoadedStudy, *, replicate: int, arm: str, n: int, treated: bool, scenario: ScenarioSpec,
     simulator: GaitSimulator, drift: DriftSpec | None = None,
@@ -145,18 +174,60 @@ def simulate_arm(
     ``enrolments`` caches screened patients across scenarios (same patients, common
     random numbers); pass the same dict for every scenario of a replicate block.
     """
-    study, cohort, seed = loaded.spec, loaded.cohort, loaded.spec.seed
-    ep = study.endpoint
-    weeks = np.asarray(study.visits_weeks, dtype=float)
     key = ("trial", replicate, arm)
     age_shift = drift.age_shift_years if drift is not None else 0.0
-    cache_key = (*key, n, age_shift)
-    if enrolments is not None and cache_key in enrolments:
-        e = enrolments[cache_key]
-    else:
-        e = enrol(cohort, n=n, seed=seed, key=key, simulator=simulator, age_shift_years=age_shift)
-        if enrolments is not None:
-            enrolments[cache_key] = e
+    e = _enrolled(loaded, key=key, n=n, simulator=simulator, age_shift=age_shift, enrolments=enrolments)
+    return arm_outcome(loaded, e, key=key, treated=treated, scenario=scenario, simulator=simulator, drift=drift)
+
+
+def randomised_arms(
+    loaded: LoadedStudy, *, replicate: int, n_control: int, n_treatment: int, scenario: ScenarioSpec,
+    simulator: GaitSimulator, enrolments: dict[tuple[object, ...], Enrolled] | None = None,
+) -> tuple[ArmOutcome, ArmOutcome]:
+    """Control and treatment arms from one enrolment sequence, stratified permuted blocks.
+
+    The sequence is screened until both arms are full; arm membership of patient *j*
+    depends only on the patients before it, so each arm is still prefix-stable.
+    """
+    study = loaded.spec
+    rand = study.randomisation
+    units = (round(rand.block_size * study.control_arm.allocation), round(rand.block_size * study.treatment_arm.allocation))
+    key = ("trial", replicate, "pool")
+    n_pool = n_control + n_treatment + rand.block_size
+    while True:
+        e = _enrolled(loaded, key=key, n=n_pool, simulator=simulator, age_shift=0.0, enrolments=enrolments)
+        variables = {**e.candidates.covariates, **e.candidates.severity}
+        missing = [f.variable for f in rand.strata if f.variable not in variables]
+        if missing:
+            raise TrialsimError(
+                f"{loaded.source}: randomisation.strata: {missing[0]} is not a variable of cohort "
+                f"{loaded.cohort.name} (allowed: {', '.join(sorted(variables))})"
+            )
+        treated = assign_arms(stratum_index(variables, rand.strata), control_units=units[0], treatment_units=units[1],
+                              seed=study.seed, key=(*key, "randomisation"))
+        if (~treated).sum() >= n_control and treated.sum() >= n_treatment:
+            break
+        n_pool = int(n_pool * 1.25) + rand.block_size
+    control = np.flatnonzero(~treated)[:n_control]
+    treatment = np.flatnonzero(treated)[:n_treatment]
+    out = []
+    for arm, idx, is_treated in (("control", control, False), ("treatment", treatment, True)):
+        mask = np.zeros(len(treated), dtype=bool)
+        mask[idx] = True
+        out.append(arm_outcome(loaded, e.subset(mask), key=("trial", replicate, arm), treated=is_treated,
+                               scenario=scenario, simulator=simulator))
+    return out[0], out[1]
+
+
+def arm_outcome(
+    loaded: LoadedStudy, e: Enrolled, *, key: tuple[object, ...], treated: bool, scenario: ScenarioSpec,
+    simulator: GaitSimulator, drift: DriftSpec | None = None,
+) -> ArmOutcome:
+    """Follow enrolled patients over the visits: progression, treatment, device, dropout, prognosis."""
+    study, cohort, seed = loaded.spec, loaded.cohort, loaded.spec.seed
+    ep = study.endpoint
+    n = e.n
+    weeks = np.asarray(study.visits_weeks, dtype=float)
     params = _trajectory_params(study, cohort, e.candidates, weeks=weeks, treated=treated, effect_scale=scenario.effect_scale)
     gait = simulator.simulate(params, rng=stream(seed, *key, "visit_day"))[ep.measure]
     gait[:, 0] = e.baseline_gait[ep.measure]
@@ -172,14 +243,23 @@ def simulate_arm(
     severity_z = np.zeros(n) if sev is None else (sev - scales.severity_mean) / scales.severity_sd
     worsening_z = (-sign * true_change) / scales.change_sd
     observed_mask = dropout_mask(study.dropout, n_visits=len(weeks), rng=stream(seed, *key, "dropout"), severity_z=severity_z, outcome_change_z=worsening_z)
+    baseline_observed = observed[:, 0].copy()
     observed = np.where(observed_mask, observed, np.nan)
     typical = _trajectory_params(study, cohort, e.candidates, weeks=weeks, treated=False, effect_scale=0.0, typical=True, rate_z=np.zeros(n))
-    predicted = simulator.simulate(typical)[ep.measure]
-    prognostic = predicted[:, study.primary_visit_index] - predicted[:, 0]
+    k = study.primary_visit_index
+    if study.analysis.prognostic_model == "digital_twin":
+        shift = {name: np.broadcast_to(v[:, k] - v[:, 0], (n,)) for name, v in typical.items() if np.ndim(v) == 2}
+        prognostic = twin_predicted_change(
+            loaded, baseline_gait=e.baseline_gait, observed_baseline=baseline_observed,
+            covariates=e.candidates.covariates, progression_shift=shift, key=key, simulator=simulator,
+        )
+    else:
+        predicted = simulator.simulate(typical)[ep.measure]
+        prognostic = predicted[:, k] - predicted[:, 0]
     covariates = dict(e.candidates.covariates)
     for name, values in e.candidates.severity.items():
         covariates[name] = values
-    return ArmOutcome(sign * observed, sign * true_change[:, study.primary_visit_index], sign * prognostic, covariates)
+    return ArmOutcome(sign * observed, sign * true_change[:, k], sign * prognostic, covariates)
 
 
 def true_effect(loaded: LoadedStudy, *, scenario: ScenarioSpec, simulator: GaitSimulator, n: int = 4000) -> float:
@@ -221,8 +301,12 @@ def simulate_replicates(
     n_s = max(d.n_synthetic for d in designs)
     per_rep = []
     for r in replicates:
-        control = simulate_arm(loaded, replicate=r, arm="control", n=n_c, treated=False, scenario=scenario, simulator=simulator, enrolments=enrolments)
-        treat = simulate_arm(loaded, replicate=r, arm="treatment", n=n_t, treated=True, scenario=scenario, simulator=simulator, enrolments=enrolments)
+        if study.randomisation.method == "stratified_blocks":
+            control, treat = randomised_arms(loaded, replicate=r, n_control=n_c, n_treatment=n_t, scenario=scenario,
+                                             simulator=simulator, enrolments=enrolments)
+        else:
+            control = simulate_arm(loaded, replicate=r, arm="control", n=n_c, treated=False, scenario=scenario, simulator=simulator, enrolments=enrolments)
+            treat = simulate_arm(loaded, replicate=r, arm="treatment", n=n_t, treated=True, scenario=scenario, simulator=simulator, enrolments=enrolments)
         synth = (
             simulate_arm(loaded, replicate=r, arm="synthetic", n=n_s, treated=False, scenario=scenario, simulator=simulator, drift=drift, enrolments=enrolments)
             if n_s else None
