@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -10,7 +11,7 @@ from pydantic import ValidationError
 
 from trialsim.errors import TrialsimError
 from trialsim.generative.reference import ReferenceGaitModel
-from trialsim.spec.loading import LoadedStudy, load_study
+from trialsim.spec.loading import LoadedStudy
 from trialsim.spec.study import RandomisationSpec, ScenarioSpec, StratumSpec
 from trialsim.trial.randomisation import assign_arms, stratum_index
 from trialsim.trial.simulate import Design, randomised_arms, simulate_replicates
@@ -23,14 +24,6 @@ STRATIFIED = RandomisationSpec(
 )
 
 
-@pytest.fixture(scope="module")
-def pd_study() -> LoadedStudy:
-    return load_study(ROOT / "studies" / "pd_gait_speed_phase2.yaml")
-
-
-def _with(loaded: LoadedStudy, **update) -> LoadedStudy:  # type: ignore[no-untyped-def]
-    spec = loaded.spec.model_copy(update=update)
-    return LoadedStudy(spec, loaded.cohort, loaded.source, loaded.yaml_text, loaded.cohort_source, loaded.cohort_yaml_text)
 
 
 def test_permuted_blocks_balance_every_stratum() -> None:
@@ -54,7 +47,7 @@ def test_two_to_one_blocks_follow_the_allocation() -> None:
     assert treated.sum() == 400
 
 
-def test_stratification_reduces_imbalance_against_simple(pd_study: LoadedStudy) -> None:
+def test_stratification_reduces_imbalance_against_simple(pd_study: LoadedStudy, vary: Callable[..., LoadedStudy]) -> None:
     """Across replicates, the male fraction differs less between arms when stratified by sex."""
     sim = ReferenceGaitModel()
     design = Design(24, 24, 0)
@@ -65,15 +58,15 @@ def test_stratification_reduces_imbalance_against_simple(pd_study: LoadedStudy) 
         return np.abs((sex * (batch.arm == 1)).sum(1) - (sex * (batch.arm == 0)).sum(1))
 
     simple = imbalance(pd_study)
-    stratified = imbalance(_with(pd_study, randomisation=STRATIFIED))
+    stratified = imbalance(vary(pd_study, randomisation=STRATIFIED))
     # simple: |males(T) − males(C)| ~ 2.5 on average for 24 + 24 patients; permuted blocks
     # within 4 strata leave at most a few half-blocks of imbalance
     assert stratified.max() <= 2 * 4
     assert stratified.mean() < 0.6 * simple.mean()
 
 
-def test_stratified_arms_are_prefix_stable_and_exchangeable(pd_study: LoadedStudy) -> None:
-    loaded = _with(pd_study, randomisation=STRATIFIED)
+def test_stratified_arms_are_prefix_stable_and_exchangeable(pd_study: LoadedStudy, vary: Callable[..., LoadedStudy]) -> None:
+    loaded = vary(pd_study, randomisation=STRATIFIED)
     sim = ReferenceGaitModel()
     small_c, small_t = randomised_arms(loaded, replicate=5, n_control=10, n_treatment=10, scenario=NULL, simulator=sim)
     big_c, big_t = randomised_arms(loaded, replicate=5, n_control=30, n_treatment=30, scenario=NULL, simulator=sim)
@@ -97,14 +90,14 @@ def test_block_size_must_fit_the_allocation(pd_study: LoadedStudy) -> None:
         RandomisationSpec(method="stratified_blocks")
 
 
-def test_unknown_stratum_variable_is_one_line_error(pd_study: LoadedStudy) -> None:
-    loaded = _with(pd_study, randomisation=RandomisationSpec(method="stratified_blocks", strata=[StratumSpec(variable="gmfcs_level")]))
+def test_unknown_stratum_variable_is_one_line_error(pd_study: LoadedStudy, vary: Callable[..., LoadedStudy]) -> None:
+    loaded = vary(pd_study, randomisation=RandomisationSpec(method="stratified_blocks", strata=[StratumSpec(variable="gmfcs_level")]))
     with pytest.raises(TrialsimError, match=r"randomisation\.strata: gmfcs_level is not a variable of cohort") as info:
         randomised_arms(loaded, replicate=0, n_control=4, n_treatment=4, scenario=NULL, simulator=ReferenceGaitModel())
     assert "\n" not in str(info.value)
 
 
-def test_digital_twin_score_explains_outcome_beyond_baseline(pd_study: LoadedStudy) -> None:
+def test_digital_twin_score_explains_outcome_beyond_baseline(pd_study: LoadedStudy, vary: Callable[..., LoadedStudy]) -> None:
     """PROCOVA's premise: the twin's predicted control outcome shrinks the residual variance
     of the change from baseline beyond what the baseline itself explains (generator world).
     Measured: residual variance ratio 0.61 (n = 800 patients); bound 0.85."""
@@ -112,7 +105,7 @@ def test_digital_twin_score_explains_outcome_beyond_baseline(pd_study: LoadedStu
 
     gen = load_default_generator()
     analysis = pd_study.spec.analysis.model_copy(update={"prognostic_model": "digital_twin"})
-    loaded = _with(pd_study, analysis=analysis, simulator="generator")
+    loaded = vary(pd_study, analysis=analysis, simulator="generator")
     design = Design(100, 100, 0)
     batch = simulate_replicates(loaded, scenario=NULL, designs=[design], replicates=range(4), simulator=gen, effect=0.0)[design]
     change = batch.change_from_baseline()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -9,7 +10,7 @@ import pytest
 from scipy import stats
 
 from trialsim.generative.reference import ReferenceGaitModel
-from trialsim.spec.loading import LoadedStudy, load_study
+from trialsim.spec.loading import LoadedStudy
 from trialsim.spec.study import DriftSpec, DropoutSpec, ScenarioSpec
 from trialsim.trial.dropout import dropout_mask
 from trialsim.trial.simulate import Design, simulate_arm, simulate_replicates, true_effect
@@ -17,14 +18,6 @@ from trialsim.trial.simulate import Design, simulate_arm, simulate_replicates, t
 ROOT = Path(__file__).resolve().parents[2]
 
 
-@pytest.fixture(scope="module")
-def pd_study() -> LoadedStudy:
-    return load_study(ROOT / "studies" / "pd_gait_speed_phase2.yaml")
-
-
-def _with(loaded: LoadedStudy, **update) -> LoadedStudy:  # type: ignore[no-untyped-def]
-    spec = loaded.spec.model_copy(update=update)
-    return LoadedStudy(spec, loaded.cohort, loaded.source, loaded.yaml_text, loaded.cohort_source, loaded.cohort_yaml_text)
 
 
 def test_zero_effect_arms_are_exchangeable(pd_study: LoadedStudy) -> None:
@@ -41,11 +34,11 @@ def test_zero_effect_arms_are_exchangeable(pd_study: LoadedStudy) -> None:
     assert abs(control.mean() - treated.mean()) < 3 * np.sqrt(control.var() / len(control) + treated.var() / len(treated))
 
 
-def test_symptomatic_effect_matches_generator_sensitivity(pd_study: LoadedStudy) -> None:
+def test_symptomatic_effect_matches_generator_sensitivity(pd_study: LoadedStudy, vary: Callable[..., LoadedStudy]) -> None:
     """The gait-speed difference of a pure symptomatic effect is predicted by the simulator's
     finite-difference sensitivity to the shifted parameters (sign, and size within 30 %)."""
     sim = ReferenceGaitModel()
-    loaded = _with(pd_study, placebo=pd_study.spec.placebo.model_copy(update={"shifts": {}}),
+    loaded = vary(pd_study, placebo=pd_study.spec.placebo.model_copy(update={"shifts": {}}),
                    treatment=pd_study.spec.treatment.model_copy(update={"responder_fraction": 1.0, "disease_modifying_fraction": 0.0}))
     effect = true_effect(loaded, scenario=ScenarioSpec(name="alt", effect_scale=1.0), simulator=sim, n=2000)
     shifts = loaded.spec.treatment.symptomatic.shifts  # type: ignore[union-attr]
@@ -60,7 +53,8 @@ def test_symptomatic_effect_matches_generator_sensitivity(pd_study: LoadedStudy)
         bumped[name] = e.params[name] + 1e-3
         slope = (sim.simulate(bumped)["gait_speed_m_s"] - base) / 1e-3
         predicted += float(np.mean(slope)) * shift
-    assert effect > 0 and predicted > 0
+    assert effect > 0
+    assert predicted > 0
     assert effect == pytest.approx(predicted, rel=0.3)
 
 
@@ -80,10 +74,10 @@ def test_dropout_rates_match_settings(mechanism: str) -> None:
         assert severity[~observed[:, -1]].mean() > severity[observed[:, -1]].mean() + 0.3
 
 
-def test_progression_moves_gait_through_physiology(pd_study: LoadedStudy) -> None:
+def test_progression_moves_gait_through_physiology(pd_study: LoadedStudy, vary: Callable[..., LoadedStudy]) -> None:
     """With UPDRS III rising 3 points/year and no drug, control gait speed falls over 2 years."""
     sim = ReferenceGaitModel()
-    loaded = _with(pd_study, visits_weeks=[0.0, 52.0, 104.0], endpoint=pd_study.spec.endpoint.model_copy(update={"visit_week": 104.0}),
+    loaded = vary(pd_study, visits_weeks=[0.0, 52.0, 104.0], endpoint=pd_study.spec.endpoint.model_copy(update={"visit_week": 104.0}),
                    placebo=pd_study.spec.placebo.model_copy(update={"shifts": {}}), dropout=DropoutSpec())
     arm = simulate_arm(loaded, replicate=0, arm="control", n=2000, treated=False, scenario=ScenarioSpec(name="n", effect_scale=0), simulator=sim)
     assert arm.true_change.mean() < -0.01
