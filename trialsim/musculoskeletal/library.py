@@ -25,8 +25,9 @@ Solver settings: mesh 20, IPOPT convergence tolerance 1e-2 (constraint tolerance
 1e-3), at most 500 iterations. Measured on two library samples against mesh 25 /
 tolerance 1e-3: stride length, cadence, stance %, knee swing peak and peak
 plantar-flexion moment moved ≤ 1.3 % (≤ 4 % for the moment) while a solve took
-77 s instead of 368 s. The first 12 solves of the shipped library were made with
-mesh 25 / 1e-3; every record carries its ``settings``.
+77 s instead of 368 s. Every record carries its ``settings`` (records without them
+were made with mesh 25 / 1e-3 / 1,000 iterations, :data:`LEGACY_SETTINGS`; the
+shipped library was rebuilt without any).
 
 Storage (``DIR``): ``design.json`` (the full design), ``sims/<sha256>.json`` (one
 record per solve, keyed by the hash of its inputs, written atomically),
