@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -14,10 +13,6 @@ from trialsim.spec.loading import LoadedStudy
 from trialsim.spec.study import DriftSpec, DropoutSpec, ScenarioSpec
 from trialsim.trial.dropout import dropout_mask
 from trialsim.trial.simulate import Design, simulate_arm, simulate_replicates, true_effect
-
-ROOT = Path(__file__).resolve().parents[2]
-
-
 
 
 def test_zero_effect_arms_are_exchangeable(pd_study: LoadedStudy) -> None:

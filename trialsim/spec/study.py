@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from itertools import pairwise
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, ValidationInfo, field_validator, model_validator
 
 from trialsim.physiology.parameters import CORE_PARAMETERS
 from trialsim.spec.analysis import AnalysisSpec, DecisionSpec, DesignSearchSpec
@@ -32,11 +32,12 @@ class StratumSpec(Spec):
 
     ``variable`` is a covariate (``sex``, ``age_years``, ``height_m``, ``body_mass_kg``)
     or the cohort's severity score (e.g. ``updrs_iii``, ``hoehn_yahr``, ``gmfcs_level``);
-    ``sex`` takes no cutpoints. Values below the first cutpoint form level 0.
+    ``sex``, ``hoehn_yahr`` and ``gmfcs_level`` may go without cutpoints (one level per
+    value); continuous variables need them. Values below the first cutpoint form level 0.
     """
 
     variable: str = Field(min_length=1, max_length=50, pattern=r"^[a-z][a-z0-9_]*$")
-    cutpoints: list[float] = Field(default_factory=list, max_length=5)
+    cutpoints: list[Annotated[float, Field(allow_inf_nan=False)]] = Field(default_factory=list, max_length=5)
 
     @field_validator("cutpoints")
     @classmethod
@@ -53,7 +54,9 @@ class RandomisationSpec(Spec):
     arm sizes, no balancing). ``stratified_blocks``: one enrolment sequence per
     replicate, randomised in permuted blocks of ``block_size`` within each stratum
     (the cross of the ``strata`` levels), with block composition given by the arms'
-    allocation.
+    allocation. Designs of the grid take the first patients of each arm, so a design
+    whose ``allocation_ratios`` entry differs from the arms' allocation is balanced
+    within strata only approximately.
     """
 
     method: Literal["simple", "stratified_blocks"] = "simple"
@@ -158,6 +161,11 @@ class ScenarioSpec(Spec):
         return self.effect_scale == 0
 
 
+def _smallest_block(arms: list[ArmSpec]) -> int | None:
+    """The smallest block size that holds every arm's allocation in whole patients (≤ 24)."""
+    return next((k for k in range(2, 25) if all(abs(a.allocation * k - round(a.allocation * k)) < 1e-6 for a in arms)), None)
+
+
 class StudySpec(Spec):
     """A trial design and the scenarios its operating characteristics are computed under."""
 
@@ -192,6 +200,23 @@ class StudySpec(Spec):
                 raise ValueError("cohort path must be relative to the study file")
         return value
 
+    @field_validator("randomisation")
+    @classmethod
+    def _blocks_fit_allocation(cls, value: RandomisationSpec, info: ValidationInfo) -> RandomisationSpec:
+        arms = info.data.get("arms")
+        if value.method != "stratified_blocks" or not arms:
+            return value
+        for arm in arms:
+            units = arm.allocation * value.block_size
+            if abs(units - round(units)) > 1e-6:
+                unit = _smallest_block(arms)
+                hint = f"a multiple of {unit} (e.g. {unit} or {2 * unit})" if unit else "a block size that fits the allocation"
+                raise ValueError(
+                    f"block_size: a block of {value.block_size} cannot hold {arm.allocation:g} of its patients "
+                    f"in arm {arm.name}; use {hint}"
+                )
+        return value
+
     @model_validator(mode="after")
     def _consistency(self) -> StudySpec:
         roles = sorted(a.role for a in self.arms)
@@ -202,14 +227,6 @@ class StudySpec(Spec):
         total = sum(a.allocation for a in self.arms)
         if abs(total - 1) > 1e-6:
             raise ValueError(f"arms: allocations sum to {total:g}, must sum to 1")
-        if self.randomisation.method == "stratified_blocks":
-            for arm in self.arms:
-                units = arm.allocation * self.randomisation.block_size
-                if abs(units - round(units)) > 1e-6:
-                    raise ValueError(
-                        f"randomisation.block_size: {self.randomisation.block_size} × allocation {arm.allocation:g} of arm "
-                        f"{arm.name} is not a whole number of patients; choose a block size that is a multiple of the ratio"
-                    )
         visits = self.visits_weeks
         if visits[0] != 0:
             raise ValueError("visits_weeks: the first visit must be baseline, week 0")

@@ -20,6 +20,8 @@ from trialsim.spec.study import StratumSpec
 #: levels of a factor without cutpoints: its value on a half-unit grid (sex 0/1,
 #: GMFCS I–V, Hoehn & Yahr 1–5 in half stages), capped
 DISCRETE_LEVELS = 32
+#: the variables that may be stratified on without cutpoints
+DISCRETE_VARIABLES = ("sex", "hoehn_yahr", "gmfcs_level")
 
 
 def stratum_index(variables: Mapping[str, np.ndarray], strata: Sequence[StratumSpec]) -> np.ndarray:
@@ -27,6 +29,12 @@ def stratum_index(variables: Mapping[str, np.ndarray], strata: Sequence[StratumS
 
     The code depends only on the patient's own values, never on the other patients,
     so strata (and the randomisation streams keyed by them) are prefix-stable.
+
+    Examples
+    --------
+    >>> stratum_index({"sex": np.array([0.0, 1.0, 1.0]), "age_years": np.array([60.0, 80.0, 60.0])},
+    ...               [StratumSpec(variable="sex"), StratumSpec(variable="age_years", cutpoints=[75.0])]).tolist()
+    [0, 3, 2]
     """
     n = len(next(iter(variables.values())))
     index = np.zeros(n, dtype=np.int64)
@@ -45,7 +53,14 @@ def stratum_index(variables: Mapping[str, np.ndarray], strata: Sequence[StratumS
 def assign_arms(
     stratum: np.ndarray, *, control_units: int, treatment_units: int, seed: int, key: tuple[object, ...],
 ) -> np.ndarray:
-    """``True`` where the patient is randomised to treatment (permuted blocks within strata)."""
+    """``True`` where the patient is randomised to treatment (permuted blocks within strata).
+
+    Examples
+    --------
+    >>> treated = assign_arms(np.zeros(6, dtype=np.int64), control_units=1, treatment_units=2, seed=0, key=("x",))
+    >>> int(treated.sum())
+    4
+    """
     block = np.r_[np.zeros(control_units, dtype=bool), np.ones(treatment_units, dtype=bool)]
     size = len(block)
     treated = np.zeros(len(stratum), dtype=bool)
@@ -56,7 +71,3 @@ def assign_arms(
         treated[members] = sequence[: len(members)]
     return treated
 
-
-def imbalance(values: np.ndarray, treated: np.ndarray) -> float:
-    """Absolute difference in the mean of ``values`` between treated and control patients."""
-    return float(abs(values[treated].mean() - values[~treated].mean()))

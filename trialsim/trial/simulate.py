@@ -25,7 +25,7 @@ from trialsim.trial.mechanisms import (
     progressed_severity,
     symptomatic_amount,
 )
-from trialsim.trial.randomisation import assign_arms, stratum_index
+from trialsim.trial.randomisation import DISCRETE_VARIABLES, assign_arms, stratum_index
 from trialsim.trial.twins import twin_predicted_change
 
 
@@ -62,12 +62,21 @@ def check_study(loaded: LoadedStudy) -> None:
     """Study fields that depend on its cohort or device (one-line errors naming the field)."""
     check_device(loaded)
     variables = patient_variables(loaded.cohort)
-    for factor in loaded.spec.randomisation.strata:
+    for i, factor in enumerate(loaded.spec.randomisation.strata):
         if factor.variable not in variables:
             raise TrialsimError(
-                f"{loaded.source}: randomisation.strata: {factor.variable} is not a variable of cohort "
+                f"{loaded.source}: randomisation.strata[{i}]: {factor.variable} is not a variable of cohort "
                 f"{loaded.cohort.name} (allowed: {', '.join(variables)})"
             )
+        if not factor.cutpoints and factor.variable not in DISCRETE_VARIABLES:
+            raise TrialsimError(
+                f"{loaded.source}: randomisation.strata[{i}]: {factor.variable} is continuous; give cutpoints, "
+                f"e.g. {{variable: {factor.variable}, cutpoints: [{_example_cut(factor.variable)}]}}"
+            )
+
+
+def _example_cut(variable: str) -> str:
+    return {"age_years": "70", "height_m": "1.7", "body_mass_kg": "75", "updrs_iii": "30"}.get(variable, "...")
 
 
 def check_device(loaded: LoadedStudy) -> None:
@@ -197,12 +206,6 @@ def randomised_arms(
     while True:
         e = _enrolled(loaded, key=key, n=n_pool, simulator=simulator, age_shift=0.0, enrolments=enrolments)
         variables = {**e.candidates.covariates, **e.candidates.severity}
-        missing = [f.variable for f in rand.strata if f.variable not in variables]
-        if missing:
-            raise TrialsimError(
-                f"{loaded.source}: randomisation.strata: {missing[0]} is not a variable of cohort "
-                f"{loaded.cohort.name} (allowed: {', '.join(sorted(variables))})"
-            )
         treated = assign_arms(stratum_index(variables, rand.strata), control_units=units[0], treatment_units=units[1],
                               seed=study.seed, key=(*key, "randomisation"))
         if (~treated).sum() >= n_control and treated.sum() >= n_treatment:

@@ -17,10 +17,11 @@ training is seeded and single-threaded, so the score is reproducible bit for bit
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
 
 import numpy as np
 
+from trialsim.generative.protocol import GaitSimulator
+from trialsim.generative.simulator import GeneratorSimulator
 from trialsim.generative.twin import (
     COVARIATE_INPUTS,
     INFERRED,
@@ -36,13 +37,16 @@ from trialsim.spec.names import GAIT_MEASURES
 
 #: posterior draws per patient (MC error of the score ≈ posterior SD / 8)
 TWIN_DRAWS = 64
-_TWINS: dict[tuple[str, str], TwinModel] = {}
+_TWINS: dict[tuple[object, ...], TwinModel] = {}
 
 
-def generator_for_twins(simulator: Any) -> Any:
-    """The simulator itself when it is the generator, else the shipped generator."""
-    from trialsim.generative.simulator import GeneratorSimulator
+def generator_for_twins(simulator: GaitSimulator) -> GeneratorSimulator:
+    """The simulator itself when it is the generator, else the shipped generator.
 
+    With ``simulator: reference`` the trial's patients come from the statistical model
+    and their twins from the physics-trained generator: a twin applied to patients it
+    was not trained on, as it would be to real ones.
+    """
     if isinstance(simulator, GeneratorSimulator):
         return simulator
     from trialsim.generative.loader import load_default_generator
@@ -50,12 +54,12 @@ def generator_for_twins(simulator: Any) -> Any:
     return load_default_generator()
 
 
-def study_twin(loaded: LoadedStudy, generator: Any) -> TwinModel:
-    """The study's inverse model (trained on first use, then cached)."""
-    key = (loaded.config_sha256, str(generator.provenance().get("generator_sha256", generator.name)))
+def study_twin(loaded: LoadedStudy, generator: GeneratorSimulator) -> TwinModel:
+    """The study's inverse model (trained on first use, then cached per device, seed and checkpoint)."""
+    device = loaded.spec.endpoint.device
+    measures = tuple(m for m in DEVICES[device].measures() if m in GAIT_MEASURES)
+    key = (device, loaded.spec.seed, generator.provenance()["checkpoint_sha256"], measures)
     if key not in _TWINS:
-        device = loaded.spec.endpoint.device
-        measures = [m for m in DEVICES[device].measures() if m in GAIT_MEASURES]
         _TWINS[key] = fit_twin(generator, measures=measures, device=device, seed=loaded.spec.seed)
     return _TWINS[key]
 
@@ -63,7 +67,7 @@ def study_twin(loaded: LoadedStudy, generator: Any) -> TwinModel:
 def twin_predicted_change(
     loaded: LoadedStudy, *, baseline_gait: Mapping[str, np.ndarray], observed_baseline: np.ndarray,
     covariates: Mapping[str, np.ndarray], progression_shift: Mapping[str, np.ndarray],
-    key: tuple[object, ...], simulator: Any,
+    key: tuple[object, ...], simulator: GaitSimulator,
 ) -> np.ndarray:
     """Each patient's twin-predicted control change at the primary visit (endpoint units, raw sign).
 
@@ -76,14 +80,19 @@ def twin_predicted_change(
     endpoint = study.endpoint.measure
     generator = generator_for_twins(simulator)
     twin = study_twin(loaded, generator)
-    observed = measure(baseline_gait, device=study.endpoint.device, rng=stream(study.seed, *key, "twin_baseline"))
+    observed = {  # one stream per measure: patient j's noise never depends on how many follow
+        name: measure({name: baseline_gait[name]}, device=study.endpoint.device,
+                      rng=stream(study.seed, *key, "twin_baseline", name))[name]
+        for name in twin.measures if name != endpoint
+    }
     observed[endpoint] = np.asarray(observed_baseline, dtype=float)
     cov = {c: np.asarray(covariates[c], dtype=float) for c in COVARIATE_INPUTS if c in covariates}
     post = twin.sample_posterior(observed, cov, draws=TWIN_DRAWS, rng=stream(study.seed, *key, "twin_posterior"))
+    n = len(observed_baseline)
     for name in INFERRED:
-        shift = np.asarray(progression_shift.get(name, 0.0), dtype=float)
+        shift = np.broadcast_to(np.asarray(progression_shift.get(name, 0.0), dtype=float), (n,))
         p = PARAMETERS[name]
-        post[name] = np.clip(post[name] + np.reshape(shift, (-1, 1)) if shift.ndim else post[name] + shift, p.low, p.high)
+        post[name] = np.clip(post[name] + shift[:, None], p.low, p.high)
     predicted = predict_control_outcome(
         generator, post, cov, endpoint=endpoint, followup_weeks=float(study.endpoint.visit_week),
         rng=stream(study.seed, *key, "twin_outcome"),
