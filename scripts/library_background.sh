@@ -20,7 +20,7 @@ commit() {
   n=$(ls $LIB/sims 2>/dev/null | grep -c '\.json$')
   for _ in 1 2 3 4 5 6 7 8 9 10; do
     [ -e .git/index.lock ] && { sleep 2; continue; }
-    git add $LIB/design.json $LIB/sims $LIB/solutions $LIB/simulations.parquet $LIB/curves.parquet 2>/dev/null
+    git add $LIB/design.json $LIB/sims $LIB/solutions $LIB/metabolics $LIB/simulations.parquet $LIB/curves.parquet 2>/dev/null
     git commit -q -m "library: $n sims" -- $LIB && break
     sleep 2
   done

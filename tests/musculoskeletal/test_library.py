@@ -7,11 +7,14 @@ import math
 
 import pytest
 
+from trialsim.errors import InputFileError
 from trialsim.musculoskeletal.library import (
+    _metabolic_cost,
     build_library,
     design,
     library_status,
     load_library,
+    run_sample,
     sample_id,
 )
 
@@ -79,3 +82,38 @@ def test_cache_resume_and_consolidation(tmp_path):
 def test_dask_two_workers(tmp_path):
     lib = build_library(tmp_path / "lib", n=4, workers=2, solve_fn=fake_solve)
     assert len(lib.simulations) == 4
+
+
+def test_other_settings_are_refused_not_mixed(tmp_path):
+    build_library(tmp_path, n=2, workers=1, solve_fn=fake_solve)
+    with pytest.raises(InputFileError, match="settings: its simulations were solved with"):
+        build_library(tmp_path, n=3, workers=1, solve_fn=fake_solve,
+                      settings={"mesh_intervals": 25, "tolerance": 1e-3, "max_iterations": 1000})
+    assert library_status(tmp_path)["done"] == 2
+
+
+def test_partial_solution_of_a_failed_solve_is_not_kept(tmp_path):
+    sample = design(1)[0]
+
+    def crashing_solve(params, speed_m_s, settings, timeout_s):
+        (tmp_path / "solutions" / f"{sample['id']}.sto").write_text("half a file")
+        raise RuntimeError("worker killed")
+
+    run_sample(sample, str(tmp_path), {}, 1.0, crashing_solve)
+    assert not list((tmp_path / "solutions").iterdir())
+    assert json.loads((tmp_path / "sims" / f"{sample['id']}.json").read_text())["success"] is False
+
+
+def test_environment_failure_of_metabolics_is_not_cached(tmp_path, monkeypatch):
+    import trialsim.musculoskeletal.metabolics as metabolics
+
+    def no_opensim(*args, **kwargs):
+        raise ImportError("No module named 'opensim'")
+
+    monkeypatch.setattr(metabolics, "metabolic_cost", no_opensim)
+    record = {"id": "abc", "success": True, "params": {}, "speed_m_s": 1.2}
+    (tmp_path / "solutions").mkdir()
+    (tmp_path / "solutions" / "abc.sto.gz").write_bytes(b"")
+    values = _metabolic_cost(tmp_path, record)
+    assert all(math.isnan(v) for v in values.values())
+    assert not (tmp_path / "metabolics").exists()

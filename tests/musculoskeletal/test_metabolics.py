@@ -10,6 +10,7 @@ import shutil
 import pandas as pd
 import pytest
 
+from trialsim.errors import SimulationError
 from trialsim.musculoskeletal.gait import nominal_guess_path
 from trialsim.musculoskeletal.library import METABOLICS_VERSION, consolidate
 from trialsim.musculoskeletal.metabolics import MetabolicCost
@@ -57,7 +58,7 @@ def test_gzipped_solution_and_imposed_speed(nominal_cost, tmp_path):
     cost = metabolic_cost({}, solution_path=gz, speed_m_s=1.0)
     assert cost.muscle_power_w_kg == pytest.approx(nominal_cost.muscle_power_w_kg, rel=1e-9)
     assert cost.cost_of_transport_j_kg_m == pytest.approx(nominal_cost.metabolic_power_w_kg / 1.0)
-    with pytest.raises(FileNotFoundError):
+    with pytest.raises(SimulationError):
         metabolic_cost({}, solution_path=tmp_path / "missing.sto.gz")
 
 

@@ -54,7 +54,7 @@ from typing import Any
 
 import numpy as np
 
-from trialsim.errors import InputFileError
+from trialsim.errors import InputFileError, SimulationError
 from trialsim.physiology.parameters import MUSCLE_GROUPS, PARAMETERS
 
 log = logging.getLogger(__name__)
@@ -169,7 +169,10 @@ def run_sample(sample: dict[str, Any], out_dir: str, settings: dict[str, Any], t
         record = {"success": False, "status": "Error", "failure_reason": f"{type(exc).__name__}: {exc}",
                   "objective": math.nan, "iterations": 0, "wall_time_s": math.nan, "measures": {}, "curves": {}}
     try:
-        _gzip_solution(solution)
+        if record.get("success"):
+            _gzip_solution(solution)
+        else:  # a killed worker can leave a partial file: keep solutions of converged solves only
+            solution.unlink(missing_ok=True)
     except OSError as exc:  # the record matters more than the kept solution
         log.warning("could not keep the solution of %s: %s", sample["id"], exc)
     record.update(id=sample["id"], index=sample["index"], phenotype=sample["phenotype"],
@@ -229,6 +232,7 @@ def build_library(
     out.mkdir(parents=True, exist_ok=True)
     samples = design(n, seed=seed)
     settings = dict(LIBRARY_SETTINGS if settings is None else settings)
+    _refuse_other_settings(out, settings)
     _atomic_write(out / "design.json", json.dumps({"seed": seed, "n": n, "settings": settings,
                                                    "timeout_s": timeout_s, "samples": samples}))
     pending = [s for s in samples if not (out / "sims" / f"{s['id']}.json").exists()]
@@ -246,6 +250,17 @@ def build_library(
                   description="simulating gaits", quiet=quiet, on_progress=checkpoint_every_five)
     consolidate(out)
     return load_library(out)
+
+
+def _refuse_other_settings(out: Path, settings: dict[str, Any]) -> None:
+    """Sample ids do not hash the solver settings: one directory holds one set of settings."""
+    for record in _records(out):
+        made_with = record.get("settings") or LEGACY_SETTINGS
+        if {k: made_with.get(k) for k in settings} != settings:
+            raise InputFileError(
+                f"{out}: settings: its simulations were solved with {made_with}, not {settings}; "
+                "build into a new --out directory (or use the same settings)"
+            )
 
 
 class _SampleTask:
@@ -281,7 +296,7 @@ def consolidate(out_dir: str | Path) -> None:
         tmp.replace(out / name)
 
 
-def _frames(records: list[dict[str, Any]], out: Path | None = None) -> tuple[Any, Any]:
+def _frames(records: list[dict[str, Any]], out: Path | None = None, *, compute: bool = True) -> tuple[Any, Any]:
     import pandas as pd
 
     rows, curve_frames = [], []
@@ -299,7 +314,7 @@ def _frames(records: list[dict[str, Any]], out: Path | None = None) -> tuple[Any
         row.update({f"param_{k}": float(v) for k, v in params.items()})
         row.update({k: (math.nan if v is None else float(v)) for k, v in r.get("measures", {}).items()})
         row["cost_of_transport"] = _cost_of_transport(r)
-        row.update(_metabolic_cost(out, r))
+        row.update(_metabolic_cost(out, r, compute=compute))
         rows.append(row)
         if r.get("curves"):
             cf = pd.DataFrame(r["curves"])
@@ -333,11 +348,14 @@ def solution_path(out_dir: str | Path, sim_id: str) -> Path | None:
     return None
 
 
-def _metabolic_cost(out: Path | None, record: dict[str, Any]) -> dict[str, float]:
+def _metabolic_cost(out: Path | None, record: dict[str, Any], *, compute: bool = True) -> dict[str, float]:
     """Metabolic power and cost of transport of a successful sim's saved solution; NaN without one.
 
     Computed once (about a second with OpenSim) and cached in ``metabolics/<id>.json``;
-    a failed computation is cached too (NaN, with its reason), so consolidation stays cheap.
+    a computation the solution itself makes fail (OpenSim's RuntimeError, a ValueError)
+    is cached too (NaN, with its reason), so consolidation stays cheap; a failure of the
+    environment (no OpenSim, a missing function) is logged and not cached. With
+    ``compute=False`` only the cache is read.
     """
     values = dict.fromkeys(METABOLIC_COLUMNS, math.nan)
     solution = solution_path(out, record["id"]) if out is not None and record.get("success") else None
@@ -350,18 +368,21 @@ def _metabolic_cost(out: Path | None, record: dict[str, Any]) -> dict[str, float
             return {k: math.nan if cached.get(k) is None else float(cached[k]) for k in METABOLIC_COLUMNS}
     except (OSError, json.JSONDecodeError):
         pass
-    try:
-        from trialsim.musculoskeletal.metabolics import metabolic_cost
-    except ImportError:  # no OpenSim here: leave NaN and do not cache
+    if not compute:
         return values
     entry: dict[str, Any] = {"version": METABOLICS_VERSION, "solution": solution.name}
     try:
+        from trialsim.musculoskeletal.metabolics import metabolic_cost
+
         cost = metabolic_cost(record.get("params") or {}, solution_path=solution,
                               speed_m_s=float(record["speed_m_s"]))
         entry.update(cost.to_dict())
-    except Exception as exc:  # never let a derived measure break consolidation (OpenSim raises RuntimeError)
+    except (RuntimeError, ValueError, SimulationError) as exc:  # the solution's own failure: cache it
         log.warning("metabolic cost of %s failed: %s", record["id"], exc)
         entry.update(values, error=f"{type(exc).__name__}: {exc}"[:300])
+    except Exception as exc:  # the environment's (no OpenSim, old numpy): never break consolidation, never cache
+        log.warning("metabolic cost of %s not computed here: %s", record["id"], exc)
+        return values
     try:
         _atomic_write(cache, json.dumps(entry, allow_nan=True))
     except OSError as exc:  # e.g. a read-only installed library
@@ -404,7 +425,8 @@ def shipped_library_dir() -> Path:
 
 
 def load_library(out_dir: str | Path | None = None) -> SimulationLibrary:
-    """Load a library directory (default: the shipped one), consolidating on the fly if needed."""
+    """Load a library directory (default: the shipped one), consolidating in memory if needed
+    (cached metabolic costs only: nothing is computed or written)."""
     import pandas as pd
 
     out = Path(out_dir) if out_dir is not None else shipped_library_dir()
@@ -413,5 +435,5 @@ def load_library(out_dir: str | Path | None = None) -> SimulationLibrary:
     sims_path, curves_path = out / "simulations.parquet", out / "curves.parquet"
     if sims_path.exists() and curves_path.exists():
         return SimulationLibrary(out, pd.read_parquet(sims_path), pd.read_parquet(curves_path))
-    sims, curves = _frames(_records(out), out)
+    sims, curves = _frames(_records(out), out, compute=False)  # reading never solves or writes
     return SimulationLibrary(out, sims, curves)

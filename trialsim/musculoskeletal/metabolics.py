@@ -37,7 +37,9 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from scipy.integrate import trapezoid
 
+from trialsim.errors import SimulationError
 from trialsim.musculoskeletal.measures import BASAL_METABOLIC_RATE_W_KG
 
 COMPONENT_NAME = "metabolics"
@@ -106,12 +108,12 @@ def metabolic_cost(
     solution = load_solution(solution_path)
     times_s, muscle_rate_w = muscle_metabolic_rate_w(p, solution)
     duration_s = float(times_s[-1] - times_s[0])
-    mean_w = float(np.trapezoid(muscle_rate_w, times_s)) / duration_s
+    mean_w = float(trapezoid(muscle_rate_w, times_s)) / duration_s
     if speed_m_s is None:
         x = np.asarray(solution.getStateMat(PELVIS_TX), float)
         speed_m_s = float((x[-1] - x[0]) / duration_s)
     if not (math.isfinite(speed_m_s) and speed_m_s > 0):
-        raise ValueError(f"{solution_path}: walking speed must be positive, got {speed_m_s}")
+        raise SimulationError(f"{solution_path}: walking speed must be positive, got {speed_m_s}")
     return MetabolicCost(muscle_power_w_kg=mean_w / p["body_mass_kg"],
                          basal_power_w_kg=BASAL_METABOLIC_RATE_W_KG,
                          speed_m_s=float(speed_m_s), duration_s=duration_s)
@@ -123,7 +125,7 @@ def load_solution(path: str | Path) -> Any:
 
     path = Path(path)
     if not path.exists():
-        raise FileNotFoundError(f"{path}: Moco solution not found")
+        raise SimulationError(f"{path}: Moco solution not found")
     if path.suffix != ".gz":
         return osim.MocoTrajectory(str(path))
     with tempfile.TemporaryDirectory(prefix="trialsim-metabolics-") as tmp:
@@ -149,7 +151,7 @@ def muscle_metabolic_rate_w(params: dict[str, float], solution: Any) -> tuple[An
     times_s = np.asarray(table.getIndependentColumn(), float)
     rate_w = np.asarray(table.getDependentColumnAtIndex(column).to_numpy(), float)
     if len(times_s) < 2 or not np.all(np.isfinite(rate_w)):
-        raise ValueError("metabolic rate not finite over the solution")
+        raise SimulationError("metabolic rate not finite over the solution")
     return times_s, rate_w
 
 
