@@ -29,7 +29,7 @@ commit() {
 .venv/bin/python -c "
 import logging; logging.basicConfig(level=logging.INFO)
 from trialsim.musculoskeletal.library import build_library
-build_library('$LIB', n=$N, workers=$WORKERS, timeout_s=600)
+build_library('$LIB', n=$N, workers=$WORKERS, timeout_s=300)
 " &
 BUILD=$!
 echo $BUILD > runs/library_build_python.pid
