@@ -184,8 +184,15 @@ def run_study(
                 for f in FIELDS:
                     per_replicate[(which, f)][s, d, sl] = arrays[f]
                 methods[f"{which}:{design.label}"] = str(entry[f"{which}_method"])
+    provenance = dict(simulator.provenance())
+    if study.analysis.prognostic_model == "digital_twin":
+        from trialsim.trial.twins import generator_for_twins
+
+        twin_source = generator_for_twins(simulator).provenance()
+        provenance["twin_checkpoint_sha256"] = twin_source["checkpoint_sha256"]
+        provenance["twin_library_sha256"] = twin_source["library_sha256"]
     return StudyRun(
         loaded=loaded, replicates=r, designs=designs, scenarios=list(study.scenarios),
         true_effects=effects, per_replicate=per_replicate, methods=methods,
-        simulator_provenance=simulator.provenance(), wall_time_s=time.perf_counter() - started,
+        simulator_provenance=provenance, wall_time_s=time.perf_counter() - started,
     )

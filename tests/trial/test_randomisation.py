@@ -157,3 +157,19 @@ def test_digital_twin_score_is_prefix_stable(pd_study: LoadedStudy, vary: Callab
     large = simulate_arm(loaded, replicate=3, arm="control", n=40, treated=False, scenario=NULL, simulator=gen)
     # the generator's batched float64 products may differ in the last bit with the batch size
     np.testing.assert_allclose(small.prognostic_score, large.prognostic_score[:10], rtol=1e-12, atol=1e-12)
+
+
+def test_study_with_twins_and_strata_runs_and_records_the_twin(pd_study: LoadedStudy, vary: Callable[..., LoadedStudy]) -> None:
+    """End to end on the reference world: patients from the statistical model, twins from
+    the physics-trained generator (as a twin would meet real patients)."""
+    from trialsim.generative.loader import load_default_generator
+    from trialsim.pipeline import run_study
+
+    analysis = pd_study.spec.analysis.model_copy(update={"prognostic_model": "digital_twin"})
+    design = pd_study.spec.design.model_copy(update={"n_per_arm": [20], "synthetic_control_n": [0, 25]})
+    loaded = vary(pd_study, analysis=analysis, randomisation=STRATIFIED, design=design, scenarios=pd_study.spec.scenarios[:1])
+    run = run_study(loaded, replicates=50, quiet=True)
+    assert run.simulator_provenance["twin_checkpoint_sha256"] == load_default_generator().provenance()["checkpoint_sha256"]
+    success = run.per_replicate[("primary", "success")]
+    assert success.shape == (1, 2, 50)
+    assert np.isin(success, [0.0, 1.0]).all()
