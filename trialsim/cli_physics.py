@@ -94,15 +94,19 @@ def simulate_command(
     out: Path = typer.Option(..., "--out", help="Output directory (summary.json, curves.parquet)."),
     timeout: float = typer.Option(900.0, "--timeout", help="Seconds per solve before the worker is killed."),
     threads: int = typer.Option(1, "--threads", help="CasADi threads per solve."),
+    mesh: int = typer.Option(20, "--mesh", min=10, max=100, help="Mesh intervals (default: the library's)."),
+    tolerance: float = typer.Option(1e-2, "--tolerance", min=1e-6, max=1e-1, help="IPOPT convergence tolerance (default: the library's)."),
 ) -> None:
-    """Simulate one patient's gait (Moco predictive solve, warm-started)."""
+    """Simulate one patient's gait (Moco predictive solve, warm-started; the library's solver settings)."""
+    from trialsim.musculoskeletal.library import LIBRARY_SETTINGS
     from trialsim.musculoskeletal.simulation import simulate_gait
 
     params = parse_settings(set_)
     if speed is not None and not (0.2 <= speed <= 2.5):
         raise ParameterError(f"--speed {speed:g}: out of range; allowed 0.2 to 2.5 m/s")
     out_dir = _output_dir(out)
-    sim = simulate_gait(params, speed_m_s=speed, timeout_s=timeout, threads=threads)
+    sim = simulate_gait(params, speed_m_s=speed, timeout_s=timeout, threads=threads, mesh_intervals=mesh,
+                        tolerance=tolerance, max_iterations=int(LIBRARY_SETTINGS["max_iterations"]))
     record = sim.to_record()
     record.pop("curves")
     (out_dir / "summary.json").write_text(json.dumps(record, indent=1, allow_nan=True))
