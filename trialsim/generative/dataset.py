@@ -1,6 +1,7 @@
 """The simulation library as training arrays for the generator (numpy only).
 
-One row per converged simulation:
+One row per converged simulation whose stride time is not pinned to a bound of the
+solve (``stride_time_at_bound``: such a gait's timing was forced, not chosen):
 
 - ``features``: the musculoskeletal parameters, each as ``(value − nominal) / (high − low)``
   over the registry range (fixed scaling, so a model extrapolates sanely and parameters
@@ -144,6 +145,8 @@ def load_training_data(library_dir: str | Path) -> TrainingData:
     if len(sims) == 0:
         raise InputFileError(f"{library_dir}: the library has no simulations yet; build some with `trialsim library build`")
     ok = sims[sims["success"].astype(bool)].copy()
+    if "stride_time_at_bound" in ok:  # timing forced by the problem's bounds, not chosen by the body
+        ok = ok[~ok["stride_time_at_bound"].astype(bool)]
     from trialsim.musculoskeletal.measures import BASAL_METABOLIC_RATE_W_KG as basal
 
     required = ["gait_speed_m_s", "stride_time_s", "stance_pct", "double_support_pct",

@@ -314,6 +314,7 @@ def _frames(records: list[dict[str, Any]], out: Path | None = None, *, compute: 
         row.update({f"param_{k}": float(v) for k, v in params.items()})
         row.update({k: (math.nan if v is None else float(v)) for k, v in r.get("measures", {}).items()})
         row["cost_of_transport"] = _cost_of_transport(r)
+        row["stride_time_at_bound"] = _at_time_bound(row)
         row.update(_metabolic_cost(out, r, compute=compute))
         rows.append(row)
         if r.get("curves"):
@@ -325,6 +326,17 @@ def _frames(records: list[dict[str, Any]], out: Path | None = None, *, compute: 
     if len(sims):
         sims = sims.sort_values("design_index", kind="stable").reset_index(drop=True)
     return sims, curves
+
+
+def _at_time_bound(row: dict[str, Any]) -> bool:
+    """True when the solve's stride time sits on a bound of the problem (within 1 %)."""
+    from trialsim.musculoskeletal.reference_kinematics import stride_time_bounds_s
+
+    stride = row.get("stride_time_s")
+    if stride is None or not math.isfinite(stride):
+        return False
+    low, high = stride_time_bounds_s(float(row["param_height_m"]))
+    return bool(stride < 1.01 * low or stride > 0.99 * high)
 
 
 def _cost_of_transport(record: dict[str, Any]) -> float:

@@ -47,6 +47,17 @@ def reference_stride_time_s() -> float:
     return 120.0 / REFERENCE_CADENCE_STEPS_MIN
 
 
+#: the predictive solve's stride-time bounds, as multiples of the reference stride time
+#: scaled Froude-like by √(height / 1.75 m) (a solve at a bound did not choose its timing freely)
+STRIDE_TIME_BOUNDS_REL = (0.6, 1.5)
+
+
+def stride_time_bounds_s(height_m: float) -> tuple[float, float]:
+    """Lowest and highest stride time a predictive solve may take for a patient's height."""
+    t = reference_stride_time_s() * math.sqrt(height_m / 1.75)
+    return STRIDE_TIME_BOUNDS_REL[0] * t, STRIDE_TIME_BOUNDS_REL[1] * t
+
+
 def _sphere_heights(body: Anthropometry, tilt: np.ndarray, hip: np.ndarray, knee: np.ndarray, ankle: np.ndarray) -> np.ndarray:
     """Lowest point of the foot's spheres relative to the hip centre (planar forward kinematics)."""
     s = body.length_scale
