@@ -117,3 +117,14 @@ def test_environment_failure_of_metabolics_is_not_cached(tmp_path, monkeypatch):
     values = _metabolic_cost(tmp_path, record)
     assert all(math.isnan(v) for v in values.values())
     assert not (tmp_path / "metabolics").exists()
+
+
+def test_stride_time_at_a_bound_is_flagged():
+    from trialsim.musculoskeletal.library import _at_time_bound
+    from trialsim.musculoskeletal.reference_kinematics import stride_time_bounds_s
+
+    low, high = stride_time_bounds_s(1.40)
+    assert _at_time_bound({"stride_time_s": low * 1.001, "param_height_m": 1.40})
+    assert _at_time_bound({"stride_time_s": high, "param_height_m": 1.40})
+    assert not _at_time_bound({"stride_time_s": 0.5 * (low + high), "param_height_m": 1.40})
+    assert not _at_time_bound({"stride_time_s": math.nan, "param_height_m": 1.40})
