@@ -269,7 +269,11 @@ def _adapt_guess(solver: Any, guess: Any, *, scale: float, speed_m_s: float, ful
     time_factor *= stride_speed / speed_m_s
     new_times = times * time_factor
     out = solver.createGuess()
-    out.resampleWithNumTimes(len(new_times))
+    # resample on explicit times whose ends are the guess's own: Moco's resampleWithNumTimes
+    # can compute a final time 1 ulp short of the existing one and refuse (seen in the library)
+    grid = np.linspace(out.getInitialTime(), out.getFinalTime(), len(new_times))
+    grid[0], grid[-1] = out.getInitialTime(), out.getFinalTime()
+    out.resample(osim.Vector(list(map(float, grid))))
     out.setTime(osim.Vector(list(map(float, new_times))))
     for name in _names(out.getStateNames()):
         if not _has(traj.getStateNames(), name):
