@@ -12,6 +12,12 @@ TOY_CONFIG = TrainConfig(steps=300, calibration_folds=3)
 
 
 @pytest.fixture(scope="session")
+def toy_config() -> TrainConfig:
+    """The cheap training configuration of the toy-library tests."""
+    return TOY_CONFIG
+
+
+@pytest.fixture(scope="session")
 def toy_generator(toy_checkpoint):
     from trialsim.generative.loader import load_generator
 

@@ -21,14 +21,12 @@ def test_c2st_detects_a_difference_and_not_a_null():
     assert _logistic_auc(shifted, labels, folds=5, seed=0) > 0.8
 
 
-def test_toy_library_held_out_fidelity(toy_library):
-    from conftest import TOY_CONFIG
-
+def test_toy_library_held_out_fidelity(toy_library, toy_config):
     from trialsim.generative.dataset import load_training_data
     from trialsim.generative.evaluate import cross_validated_predictions, fidelity_report
 
     data = load_training_data(toy_library)
-    report = fidelity_report(data, cross_validated_predictions(data, config=TOY_CONFIG, folds=3))
+    report = fidelity_report(data, cross_validated_predictions(data, config=toy_config, folds=3))
     for m in ("stride_length_m", "cadence_steps_min", "stance_pct", "peak_knee_flexion_swing_deg"):
         assert report["measures"][m]["r2"] > 0.9, m
     assert report["curves"]["knee_flexion_deg"]["rmse"] < report["curves"]["knee_flexion_deg"]["physics_sd"]
@@ -47,12 +45,14 @@ def _shipped_fidelity():
     return json.loads(path.read_text())
 
 
-#: bounds the shipped generator must keep. They reflect a library of ~10 solves over five
-#: phenotypes (K-fold held-out R² is noisy there; the toy test above guards the learning
-#: code tightly): tighten them as the library grows (figures in BENCHMARKS.md).
-SHIPPED_BOUNDS = {"r2_min": {"stride_length_m": 0.0, "cadence_steps_min": -1.0},
-                  "angle_rmse_over_physics_sd_max": 1.6, "coverage_min": 0.6, "auc_max": 0.85,
-                  "twin_coverage_min": 0.85, "twin_physics_coverage_min": 0.6}
+#: bounds the shipped generator must keep, set below the figures of the generator trained on
+#: the 125-solve library (5-fold held out, fidelity.json; BENCHMARKS.md): stride R² 0.78,
+#: cadence 0.48, swing knee peak 0.72; joint-angle curve RMSE 0.68–0.75 × the physics'
+#: between-solve SD; mean 90 % coverage 0.92; classifier AUC 0.30; twin coverage 0.94
+#: (simulated) / 0.88 (physics). Tighten them as the library grows.
+SHIPPED_BOUNDS = {"r2_min": {"stride_length_m": 0.6, "cadence_steps_min": 0.3, "peak_knee_flexion_swing_deg": 0.5},
+                  "angle_rmse_over_physics_sd_max": 0.9, "coverage_min": 0.85, "auc_max": 0.7,
+                  "twin_coverage_min": 0.9, "twin_physics_coverage_min": 0.8}
 
 
 def test_shipped_fidelity_within_bounds():

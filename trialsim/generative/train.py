@@ -26,6 +26,10 @@ from trialsim.generative.dataset import TARGETS, TrainingData
 log = logging.getLogger(__name__)
 
 
+#: library size from which the automatic configuration adds coupling layers
+COUPLING_MIN_SOLVES = 400
+
+
 @dataclass(frozen=True)
 class TrainConfig:
     """Hyper-parameters of one training run (recorded in the checkpoint)."""
@@ -34,7 +38,9 @@ class TrainConfig:
     steps: int = 1500
     learning_rate: float = 0.01
     hidden: int = 32
-    #: coupling layers; ``-1`` = automatic (0 below 80 solves, else 2)
+    #: coupling layers; ``-1`` = automatic (0 below 400 solves, else 2). Measured on the
+    #: 125-solve library (5-fold held out): 2 couplings gave cadence R² −0.06 and a
+    #: classifier AUC of 0.94; none gave cadence R² 0.48, stride 0.78, AUC 0.30.
     n_coupling: int = -1
     ridge_linear: float = 1.0
     ridge_network: float = 10.0
@@ -130,7 +136,7 @@ def train_generator(data: TrainingData, *, config: TrainConfig | None = None) ->
     from trialsim.generative.model import GaitCodec
 
     cfg = config or TrainConfig()
-    n_coupling = cfg.n_coupling if cfg.n_coupling >= 0 else (0 if data.n < 80 else 2)
+    n_coupling = cfg.n_coupling if cfg.n_coupling >= 0 else (0 if data.n < COUPLING_MIN_SOLVES else 2)
     codec = GaitCodec.fit(data.targets, data.curves, max_components=cfg.max_components)
     y = codec.encode(data.targets, data.curves)
     x = _inputs(data)
