@@ -34,7 +34,7 @@ def stratum_index(variables: Mapping[str, np.ndarray], strata: Sequence[StratumS
     --------
     >>> stratum_index({"sex": np.array([0.0, 1.0, 1.0]), "age_years": np.array([60.0, 80.0, 60.0])},
     ...               [StratumSpec(variable="sex"), StratumSpec(variable="age_years", cutpoints=[75.0])]).tolist()
-    [0, 3, 2]
+    [0, 5, 4]
     """
     n = len(next(iter(variables.values())))
     index = np.zeros(n, dtype=np.int64)

@@ -59,7 +59,13 @@ def candidate_designs(study: StudySpec) -> list[Design]:
 
 
 def check_study(loaded: LoadedStudy) -> None:
-    """Study fields that depend on its cohort or device (one-line errors naming the field)."""
+    """Study fields that depend on its cohort or device (one-line errors naming the field).
+
+    Examples
+    --------
+    >>> from trialsim.spec.loading import load_study
+    >>> check_study(load_study("studies/pd_gait_speed_phase2.yaml"))  # doctest: +SKIP
+    """
     check_device(loaded)
     variables = patient_variables(loaded.cohort)
     for i, factor in enumerate(loaded.spec.randomisation.strata):
@@ -197,6 +203,14 @@ def randomised_arms(
 
     The sequence is screened until both arms are full; arm membership of patient *j*
     depends only on the patients before it, so each arm is still prefix-stable.
+
+    Examples
+    --------
+    >>> from trialsim.generative.reference import ReferenceGaitModel
+    >>> control, treated = randomised_arms(loaded, replicate=0, n_control=20, n_treatment=20,
+    ...                                    scenario=loaded.spec.scenarios[0], simulator=ReferenceGaitModel())  # doctest: +SKIP
+    >>> control.observed.shape  # doctest: +SKIP
+    (20, 4)
     """
     study = loaded.spec
     rand = study.randomisation
@@ -226,7 +240,15 @@ def arm_outcome(
     loaded: LoadedStudy, e: Enrolled, *, key: tuple[object, ...], treated: bool, scenario: ScenarioSpec,
     simulator: GaitSimulator, drift: DriftSpec | None = None,
 ) -> ArmOutcome:
-    """Follow enrolled patients over the visits: progression, treatment, device, dropout, prognosis."""
+    """Follow enrolled patients over the visits: progression, treatment, device, dropout, prognosis.
+
+    Examples
+    --------
+    >>> outcome = arm_outcome(loaded, enrolled, key=("trial", 0, "control"), treated=False,
+    ...                       scenario=loaded.spec.scenarios[0], simulator=simulator)  # doctest: +SKIP
+    >>> outcome.prognostic_score.shape  # doctest: +SKIP
+    (40,)
+    """
     study, cohort, seed = loaded.spec, loaded.cohort, loaded.spec.seed
     ep = study.endpoint
     n = e.n

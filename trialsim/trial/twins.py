@@ -75,6 +75,12 @@ def twin_predicted_change(
     the device, the endpoint replaced by ``observed_baseline``, the value the trial
     recorded); ``progression_shift`` is the typical parameter change from baseline
     to the primary visit, per patient.
+
+    Examples
+    --------
+    >>> score = twin_predicted_change(loaded, baseline_gait=enrolled.baseline_gait,
+    ...     observed_baseline=observed[:, 0], covariates=enrolled.candidates.covariates,
+    ...     progression_shift={}, key=("trial", 0, "control"), simulator=generator)  # doctest: +SKIP
     """
     study = loaded.spec
     endpoint = study.endpoint.measure
