@@ -36,7 +36,7 @@ class Enrolled:
         return 1.0 - self.n / self.screened if self.screened else 0.0
 
     def subset(self, mask: np.ndarray) -> Enrolled:
-        """The patients where ``mask`` is true, in enrolment order."""
+        """The patients a boolean mask or an ascending index array selects, in enrolment order."""
         return Enrolled(
             _take(self.candidates, mask),
             {k: v[mask] for k, v in self.params.items()},

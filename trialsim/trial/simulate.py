@@ -227,13 +227,12 @@ def randomised_arms(
         n_pool = int(n_pool * 1.25) + rand.block_size
     control = np.flatnonzero(~treated)[:n_control]
     treatment = np.flatnonzero(treated)[:n_treatment]
-    out = []
-    for arm, idx, is_treated in (("control", control, False), ("treatment", treatment, True)):
-        mask = np.zeros(len(treated), dtype=bool)
-        mask[idx] = True
-        out.append(arm_outcome(loaded, e.subset(mask), key=("trial", replicate, arm), treated=is_treated,
-                               scenario=scenario, simulator=simulator))
-    return out[0], out[1]
+    return (
+        arm_outcome(loaded, e.subset(control), key=("trial", replicate, "control"), treated=False,
+                    scenario=scenario, simulator=simulator),
+        arm_outcome(loaded, e.subset(treatment), key=("trial", replicate, "treatment"), treated=True,
+                    scenario=scenario, simulator=simulator),
+    )
 
 
 def arm_outcome(
