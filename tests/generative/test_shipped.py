@@ -65,7 +65,7 @@ def _speed(gen, **params: float) -> float:  # type: ignore[no-untyped-def]
 def test_self_selected_speed_moves_the_expected_way():
     """The shipped generator's self-selected speed (minimum learned cost of transport):
     a Parkinson's-like body, stiffer muscles, contracted hamstrings and a shorter body walk
-    slower than nominal (measured 1.01 / 0.95 / 1.07 / 1.03 vs 1.12 m/s; BENCHMARKS.md)."""
+    slower than nominal (measured 0.99 / 0.99 / 1.06 / 1.06 vs 1.12 m/s; BENCHMARKS.md)."""
     from trialsim.generative.loader import load_default_generator
 
     gen = load_default_generator()
@@ -77,10 +77,16 @@ def test_self_selected_speed_moves_the_expected_way():
     assert _speed(gen, height_m=1.55) < nominal < _speed(gen, height_m=1.90)
 
 
-@pytest.mark.xfail(strict=True, reason="known: the 125-solve generator speeds up plantar-flexor-weak patients "
-                                        "(1.23 vs 1.12 m/s) where the physics slows them; see BENCHMARKS.md")
-def test_plantarflexor_weakness_slows_self_selected_speed():
+def test_weakness_slows_self_selected_speed():
+    """Weak plantar flexors and weak muscles overall walk slower, as in the physics
+    (plantar flexors × 0.5: ≤ 0.96 vs 1.22 m/s, musculoskeletal/README.md); measured
+    1.09 and 1.00 vs 1.12 m/s — the direction holds (speed-direction prior), the size
+    is smaller than the physics'. Reduced neural drive alone does not speed up (1.115)."""
     from trialsim.generative.loader import load_default_generator
 
     gen = load_default_generator()
-    assert _speed(gen, strength_plantarflexors=0.5) < _speed(gen)
+    nominal = _speed(gen)
+    assert _speed(gen, strength_plantarflexors=0.5) < nominal - 0.01
+    groups = ("hip_flexors", "hip_extensors", "knee_flexors", "knee_extensors", "plantarflexors", "dorsiflexors")
+    assert _speed(gen, **{f"strength_{g}": 0.6 for g in groups}) < nominal - 0.05
+    assert _speed(gen, neural_drive=0.7) <= nominal + 0.005

@@ -26,7 +26,7 @@ def _flow_with_work_slopes(strength_slope: float, speed_slope: float = 1.5) -> C
 
 
 def _penalty(flow: ConditionalFlow) -> float:
-    prior = SpeedPrior(columns=(STRENGTH,), work_mean=0.5, work_sd=1.0, log_basal=float(np.log(1.2)))
+    prior = SpeedPrior(columns=(STRENGTH,), signs=(1.0,), work_mean=0.5, work_sd=1.0, log_basal=float(np.log(1.2)))
     probes = torch.as_tensor(np.random.default_rng(0).uniform(-0.5, 0.5, (64, flow.x_dim)), dtype=torch.float32)
     return float(_speed_direction_penalty(flow, probes, prior))
 

@@ -75,34 +75,45 @@ def deterministic_torch(threads: int) -> Iterator[None]:
         torch.set_num_threads(old_threads)
 
 
+#: parameters that never speed up the self-selected speed (PD rigidity and bradykinesia:
+#: REFERENCE.md §3, gait speed lower by 0.17 m/s in PD)
+SLOWING_PARAMETERS = ("passive_stiffness", "activation_time_scale")
+
+
 @dataclass(frozen=True)
 class SpeedPrior:
     """What the speed-direction prior needs to know about the work-rate output."""
 
-    columns: tuple[int, ...]   # input columns of strength and neural drive
+    columns: tuple[int, ...]   # input columns of strength, neural drive, stiffness, activation time
+    #: +1 where more of the input must never slow the chosen speed, −1 where it must never speed it up
+    signs: tuple[float, ...]
     work_mean: float           # de-standardise the log work rate target
     work_sd: float
     log_basal: float           # log of the basal metabolic rate (W/kg)
 
 
 def speed_prior_for(data: TrainingData, codec_mean: np.ndarray, codec_sd: np.ndarray) -> SpeedPrior:
-    """The strength and neural-drive inputs, and the work-rate target's scaling."""
+    """The constrained inputs with their directions, and the work-rate target's scaling."""
     from trialsim.generative.dataset import FEATURE_PARAMETERS
 
-    cols = tuple(j for j, name in enumerate(FEATURE_PARAMETERS)
-                 if name.startswith("strength_") or name == "neural_drive")
+    signs = {j: 1.0 if name.startswith("strength_") or name == "neural_drive" else -1.0
+             for j, name in enumerate(FEATURE_PARAMETERS)
+             if name.startswith("strength_") or name in ("neural_drive", *SLOWING_PARAMETERS)}
     k = TARGETS.index("log_work_rate_w_kg")
-    return SpeedPrior(cols, float(codec_mean[k]), float(codec_sd[k]), float(np.log(data.basal_rate_w_kg)))
+    return SpeedPrior(tuple(signs), tuple(signs.values()), float(codec_mean[k]), float(codec_sd[k]),
+                      float(np.log(data.basal_rate_w_kg)))
 
 
 def _speed_direction_penalty(flow, probes, prior: SpeedPrior):  # type: ignore[no-untyped-def]
-    """Mean squared violation of "more strength or drive never slows the chosen speed".
+    """Mean squared violation of "more strength or drive never slows the chosen speed"
+    (and "more stiffness or slower activation never speeds it up").
 
     The self-selected speed minimises ``log CoT(s) = log(W(s) + b) − s`` over log
     relative speed ``s`` (``W`` the joint-work rate, ``b`` basal). Its optimum is where
     ``g(s) = ∂ log(W + b)/∂s = W'(s) · W/(W + b)`` equals 1, and with ``g`` rising in
     ``s`` the optimum moves to faster speeds exactly when ``∂g/∂θ ≤ 0``. So the prior
-    penalises ``relu(∂g/∂θ)²`` for every strength and neural-drive input ``θ``, at
+    penalises ``relu(∂g/∂θ)²`` for every strength and neural-drive input ``θ`` (and
+    ``relu(−∂g/∂θ)²`` for passive stiffness and activation time), at
     probe points spread over the library (training rows at random speeds). It encodes
     the physics' own answer for plantar-flexor weakness (slower, musculoskeletal/README)
     and the clinical one (weakness and PD slow gait; REFERENCE.md §3), which 125–200
@@ -117,7 +128,8 @@ def _speed_direction_penalty(flow, probes, prior: SpeedPrior):  # type: ignore[n
     dw = torch.autograd.grad(w.sum(), xp, create_graph=True)[0]
     g = 2.0 * dw[:, -1] * torch.sigmoid(w - prior.log_basal)  # inputs are 2 × features
     dg = torch.autograd.grad(g.sum(), xp, create_graph=True)[0][:, list(prior.columns)]
-    return (torch.relu(dg) ** 2).sum(-1).mean()
+    signs = torch.as_tensor(prior.signs, dtype=dg.dtype)
+    return (torch.relu(dg * signs) ** 2).sum(-1).mean()
 
 
 def _probes(x: np.ndarray, count: int, seed: int):  # type: ignore[no-untyped-def]
