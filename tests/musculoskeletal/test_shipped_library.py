@@ -5,9 +5,9 @@ Bovi et al. 2011 (Gait Posture 33:6; REFERENCE.md), adults at natural speed: cad
 flexion 64.1 ± 4.9°. Compared: the median of the library's healthy adults (height >
 1.6 m) solved at 1.15–1.5 m/s, Bovi's natural-speed range.
 
-Tolerances: cadence and stride within 1 SD (measured +0.26 / +0.25 SD); swing knee
-flexion within 2 SD (measured −1.2 SD: the model's swing is a little stiff); stance
-within 4 SD (measured −3.4 SD, a known deficit: the two-sphere foot has no toe segment,
+Tolerances: cadence and stride within 1 SD (measured on 36 solves of the 271-converged library: +0.33 / +0.42 SD); swing knee
+flexion within 2 SD (measured −1.8 SD: the model's swing is stiff); stance
+within 4 SD (measured −3.5 SD, a known deficit: the two-sphere foot has no toe segment,
 so toe-off comes early — MOCO-NOTES, musculoskeletal/README). The last bound guards
 against the deficit growing, it does not claim stance is right.
 """
