@@ -49,7 +49,7 @@ def _shipped_fidelity():
 #: the 265-solve library (5-fold held out, fidelity.json; BENCHMARKS.md): stride R² 0.87,
 #: cadence 0.64, swing knee peak 0.67; joint-angle curve RMSE 0.62–0.74 × the physics'
 #: between-solve SD; mean 90 % coverage 0.94; classifier AUC 0.36; twin coverage 0.94
-#: (simulated) / 0.93 (physics). Bounds sit just below. Tighten them as the library grows.
+#: (simulated) / 0.93 (physics). Tighten them as the library grows.
 SHIPPED_BOUNDS = {"r2_min": {"stride_length_m": 0.8, "cadence_steps_min": 0.55, "peak_knee_flexion_swing_deg": 0.6},
                   "angle_rmse_over_physics_sd_max": 0.8, "coverage_min": 0.9, "auc_max": 0.6,
                   "twin_coverage_min": 0.9, "twin_physics_coverage_min": 0.88}

@@ -5,7 +5,8 @@ each converged solve (full batch, Adam, ridge priors on every parameter effect; 
 linear effect of speed is left free, since every solve varies speed and it drives
 every output — and the self-selected speed depends on getting its slope right), plus a
 shape prior on the direction of the self-selected speed (:func:`_speed_direction_penalty`:
-more strength or neural drive never slows it). Predictive scales are then
+more strength or neural drive never slows it, more passive stiffness or activation time
+never speeds it up). Predictive scales are then
 calibrated by K-fold cross-validation inside the training set: the flow is refitted
 on each fold's complement, and each output dimension's scale is inflated so that the
 held-out standardised residuals have unit RMS (never below ×1). With few solves
@@ -23,7 +24,7 @@ from dataclasses import asdict, dataclass
 import numpy as np
 
 from trialsim.generative.checkpoint import GeneratorBundle
-from trialsim.generative.dataset import TARGETS, TrainingData
+from trialsim.generative.dataset import FEATURE_PARAMETERS, TARGETS, TrainingData
 
 log = logging.getLogger(__name__)
 
@@ -52,7 +53,8 @@ class TrainConfig:
     #: leave the linear speed effect unpenalised (flat prior)
     free_speed: int = 1
     #: weight of the speed-direction shape prior (0 = off): stronger muscles or more
-    #: neural drive never lower the self-selected speed (:func:`_speed_direction_penalty`).
+    #: neural drive never lower the self-selected speed, stiffer or slower-activating
+    #: muscles never raise it (:func:`_speed_direction_penalty`).
     #: Measured on the 125-solve library (5-fold held out): 0 and 300 give the same R²,
     #: coverage and AUC; 30 leaves all-muscle weakness faster than nominal, 300 does not.
     speed_direction_weight: float = 300.0
@@ -92,15 +94,18 @@ class SpeedPrior:
     log_basal: float           # log of the basal metabolic rate (W/kg)
 
 
+def _speed_direction(name: str) -> float | None:
+    """+1: more of the parameter never slows the chosen speed; −1: never speeds it up."""
+    if name.startswith("strength_") or name == "neural_drive":
+        return 1.0
+    return -1.0 if name in SLOWING_PARAMETERS else None
+
+
 def speed_prior_for(data: TrainingData, codec_mean: np.ndarray, codec_sd: np.ndarray) -> SpeedPrior:
     """The constrained inputs with their directions, and the work-rate target's scaling."""
-    from trialsim.generative.dataset import FEATURE_PARAMETERS
-
-    signs = {j: 1.0 if name.startswith("strength_") or name == "neural_drive" else -1.0
-             for j, name in enumerate(FEATURE_PARAMETERS)
-             if name.startswith("strength_") or name in ("neural_drive", *SLOWING_PARAMETERS)}
+    directions = {j: d for j, name in enumerate(FEATURE_PARAMETERS) if (d := _speed_direction(name)) is not None}
     k = TARGETS.index("log_work_rate_w_kg")
-    return SpeedPrior(tuple(signs), tuple(signs.values()), float(codec_mean[k]), float(codec_sd[k]),
+    return SpeedPrior(tuple(directions), tuple(directions.values()), float(codec_mean[k]), float(codec_sd[k]),
                       float(np.log(data.basal_rate_w_kg)))
 
 
