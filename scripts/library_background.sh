@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Build the shipped simulation library in the background and commit its progress.
 #
-#   nohup setsid bash scripts/library_background.sh 400 > runs/library_build.log 2>&1 &
+#   nohup setsid bash scripts/library_background.sh 400 2 120 > runs/library_build.log 2>&1 &
+#   (N design samples, W workers, K bodies with speed siblings)
 #
 # PID of this loop: runs/library_build.pid (stop: kill -- -$(cat runs/library_build.pid)).
 # Every ~10 min it consolidates the parquet files and commits trialsim/data/library only
@@ -9,6 +10,7 @@
 set -u
 N=${1:-400}
 WORKERS=${2:-1}
+SIBLINGS=${3:-0}
 cd "$(dirname "$0")/.."
 mkdir -p runs trialsim/data/library
 echo $$ > runs/library_build.pid
@@ -29,7 +31,7 @@ commit() {
 .venv/bin/python -c "
 import logging; logging.basicConfig(level=logging.INFO)
 from trialsim.musculoskeletal.library import build_library
-build_library('$LIB', n=$N, workers=$WORKERS, timeout_s=300)
+build_library('$LIB', n=$N, workers=$WORKERS, timeout_s=300, speed_siblings=$SIBLINGS)
 " &
 BUILD=$!
 echo $BUILD > runs/library_build_python.pid

@@ -184,6 +184,11 @@ def fidelity_lines(report: dict[str, Any]) -> list[str]:
     auc = report["c2st_auc"]
     lines.append(f"c2st_auc: {auc:.3f}" if math.isfinite(auc) else "c2st_auc: n/a")
     lines.append(f"self_selected_speed_interior_fraction: {report['self_selected_speed_interior_fraction']:.2f}")
+    speed = report.get("self_selected_speed_vs_physics", {})
+    if speed.get("n_bodies", 0) >= 3:
+        lines.append(f"self_selected_speed_vs_physics: {speed['n_bodies']} bodies at 3 speeds, "
+                     f"MAE {speed['mae_m_s']:.3f} m/s, bias {speed['bias_m_s']:+.3f}, r {speed['correlation']:.2f} "
+                     f"(physics {speed['physics_mean_m_s']:.2f} ± {speed['physics_sd_m_s']:.2f} m/s)")
     if "twin_physics" in report:
         lines.append(f"twin_coverage_90_physics_held_out: {report['twin_physics']['coverage_90_mean']:.3f}")
     if "twin_simulated" in report:

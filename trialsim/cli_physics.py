@@ -128,6 +128,8 @@ def library_build_command(
     seed: int = typer.Option(0, "--seed"),
     timeout: float = typer.Option(600.0, "--timeout", help="Seconds per solve."),
     quiet: bool = typer.Option(False, "--quiet", help="No progress bar."),
+    speed_siblings: int = typer.Option(0, "--speed-siblings", min=0,
+                                       help="Also solve the first K healthy/PD/CP bodies at two more speeds."),
 ) -> None:
     """Build (or resume) a simulation library."""
     from trialsim.musculoskeletal.library import build_library, library_status
@@ -135,7 +137,8 @@ def library_build_command(
     if n > 100_000:
         raise TrialsimError(f"--n {n}: too many samples; allowed up to 100000")
     out_dir = _output_dir(out)
-    build_library(out_dir, n=n, workers=workers, scheduler_address=scheduler, seed=seed, timeout_s=timeout, quiet=quiet)
+    build_library(out_dir, n=n, workers=workers, scheduler_address=scheduler, seed=seed, timeout_s=timeout, quiet=quiet,
+                  speed_siblings=speed_siblings)
     _print_status(library_status(out_dir))
 
 

@@ -34,6 +34,42 @@ def test_toy_library_held_out_fidelity(toy_library, toy_config):
     assert report["c2st_auc"] < 0.8
 
 
+def test_group_folds_partition_rows_without_splitting_a_body():
+    from trialsim.generative.dataset import group_folds
+
+    groups = np.array([0, 1, 1, 2, 3, 3, 3, 4, 5, 6])
+    folds = group_folds(groups, 3, np.random.default_rng(1))
+    assert sorted(np.concatenate(folds).tolist()) == list(range(len(groups)))
+    for g in np.unique(groups):
+        assert sum(np.isin(np.flatnonzero(groups == g), f).any() for f in folds) == 1
+    # one row per body: the plain shuffled folds (so a library without siblings keeps its folds)
+    singles = group_folds(np.arange(11), 4, np.random.default_rng([0, 7]))
+    order = np.random.default_rng([0, 7]).permutation(11)
+    assert all(np.array_equal(f, order[i::4]) for i, f in enumerate(singles))
+
+
+def test_speed_siblings_held_out_together_and_self_selected_speed_scored(tmp_path, toy_config):
+    """Bodies solved at three speeds: held out whole, and the generator's self-selected speed
+    (from a fold model that never saw the body) tracks the toy physics' cost minimum."""
+    from fake_physics import fake_physics_solve
+
+    from trialsim.generative.dataset import load_training_data
+    from trialsim.generative.evaluate import cross_validated_predictions, speed_selection_fidelity
+    from trialsim.musculoskeletal.library import build_library
+
+    build_library(tmp_path, n=40, workers=0, solve_fn=fake_physics_solve, speed_siblings=16)
+    data = load_training_data(tmp_path)
+    assert data.n == 72
+    assert int(data.bodies.max()) + 1 == 40
+    cv = cross_validated_predictions(data, config=toy_config, folds=3)
+    for held, _ in cv["fold_models"]:
+        assert set(np.flatnonzero(np.isin(data.bodies, data.bodies[held]))) == set(held.tolist())
+    fid = speed_selection_fidelity(data, cv)
+    assert fid["n_bodies"] == 16
+    assert fid["correlation"] > 0.6, fid
+    assert fid["mae_m_s"] < 0.5 * fid["physics_sd_m_s"] + 0.03, fid
+
+
 def _shipped_fidelity():
     from importlib import resources
 

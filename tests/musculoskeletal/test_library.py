@@ -128,3 +128,37 @@ def test_stride_time_at_a_bound_is_flagged():
     assert _at_time_bound({"stride_time_s": high, "param_height_m": 1.40})
     assert not _at_time_bound({"stride_time_s": 0.5 * (low + high), "param_height_m": 1.40})
     assert not _at_time_bound({"stride_time_s": math.nan, "param_height_m": 1.40})
+
+
+def test_speed_siblings_extend_the_design_without_changing_it():
+    from trialsim.musculoskeletal.library import SIBLING_INDEX_BASE, SIBLING_PHENOTYPES
+    from trialsim.musculoskeletal.simulation import SPEED_FACTORS, default_speed_m_s
+
+    base, extended = design(40, seed=3), design(40, seed=3, speed_siblings=5)
+    assert extended[:40] == base
+    siblings = extended[40:]
+    assert len(siblings) == 10
+    bodies = [s for s in base if s["phenotype"] in SIBLING_PHENOTYPES][:5]
+    for rank, body in enumerate(bodies):
+        pair = siblings[2 * rank: 2 * rank + 2]
+        assert all(s["params"] == body["params"] and s["sibling_of"] == body["index"] for s in pair)
+        assert [s["index"] for s in pair] == [SIBLING_INDEX_BASE + 2 * rank, SIBLING_INDEX_BASE + 2 * rank + 1]
+        centre = default_speed_m_s(body["params"]["height_m"])
+        own = body["speed_m_s"] / centre
+        nearest = min(SPEED_FACTORS, key=lambda f: abs(f - own))
+        # the two of the physics' search factors that are not the body's own speed
+        assert sorted(round(s["speed_m_s"] / centre, 2) for s in pair) == [f for f in SPEED_FACTORS if f != nearest]
+    assert len({s["id"] for s in extended}) == 50
+
+
+def test_siblings_are_solved_and_labelled_with_their_body(tmp_path):
+    lib = build_library(tmp_path / "lib", n=10, workers=0, solve_fn=fake_solve, speed_siblings=2)
+    sims = lib.simulations
+    assert len(sims) == 14
+    siblings = sims[sims["design_index"] >= 100_000]
+    assert len(siblings) == 4
+    for _, row in siblings.iterrows():
+        body = sims[sims["design_index"] == row["body_index"]].iloc[0]
+        assert body["param_height_m"] == row["param_height_m"]
+        assert body["speed_target_m_s"] != row["speed_target_m_s"]
+    assert library_status(tmp_path / "lib")["pending"] == 0

@@ -18,6 +18,10 @@ solve (``stride_time_at_bound``: such a gait's timing was forced, not chosen):
 - ``curves``: ``(n, points, channels)`` joint angles, moments, activations and ground
   reaction forces over the gait cycle, as recorded by the physics.
 
+``bodies`` labels the rows that show the same body (identical parameters) at different
+speeds — the library's speed siblings — so that cross-validation holds a body out
+whole (:func:`group_folds`): a held-out body's other speeds never train its predictor.
+
 ``motor_noise`` is not a feature: optimal-control gaits are deterministic and the
 physics never sees it; the generator uses it only for variability.
 """
@@ -74,6 +78,8 @@ class TrainingData:
     gait_cycle_pct: np.ndarray
     basal_rate_w_kg: float
     library_sha256: str
+    #: body label of each row (0, 1, … by first appearance); rows with equal labels share parameters
+    bodies: np.ndarray
 
     @property
     def n(self) -> int:
@@ -86,12 +92,39 @@ class TrainingData:
             [self.sim_ids[i] for i in idx], [self.phenotypes[i] for i in idx],
             {k: v[idx] for k, v in self.params.items()}, self.speed_m_s[idx], self.features[idx],
             self.targets[idx], self.curves[idx], self.curve_names, self.gait_cycle_pct,
-            self.basal_rate_w_kg, self.library_sha256,
+            self.basal_rate_w_kg, self.library_sha256, _relabel(self.bodies[idx]),
         )
 
     def measures(self) -> dict[str, np.ndarray]:
         """Physics gait measures of each row (the GAIT_MEASURES names, no stride-time CV)."""
         return derived_measures(self.speed_m_s, self.targets)
+
+
+def _relabel(labels: np.ndarray) -> np.ndarray:
+    """Labels renumbered 0, 1, … in order of first appearance."""
+    _, first, inverse = np.unique(labels, return_index=True, return_inverse=True)
+    rank = np.empty(len(first), int)
+    rank[np.argsort(first, kind="stable")] = np.arange(len(first))
+    return rank[inverse.ravel()]
+
+
+def group_folds(groups: np.ndarray, k: int, rng: np.random.Generator) -> list[np.ndarray]:
+    """``k`` folds of row indices that never split a group (labels 0…G−1 by first appearance).
+
+    The groups are shuffled by ``rng`` and dealt round-robin; a fold lists its rows group by
+    group in shuffled order. With one row per group this is ``rng.permutation(n)[i::k]``.
+
+    Examples
+    --------
+    >>> folds = group_folds(np.array([0, 1, 1, 2]), 2, np.random.default_rng(0))
+    >>> sorted(sorted(f.tolist()) for f in folds)
+    [[0, 3], [1, 2]]
+    """
+    groups = np.asarray(groups)
+    order = rng.permutation(int(groups.max()) + 1 if len(groups) else 0)
+    members = [np.flatnonzero(groups == g) for g in range(len(order))]
+    return [np.concatenate([members[g] for g in order[i::k]] or [np.empty(0, int)]).astype(int)
+            for i in range(k)]
 
 
 def derived_measures(speed_m_s: np.ndarray, targets: np.ndarray) -> dict[str, np.ndarray]:
@@ -177,10 +210,13 @@ def load_training_data(library_dir: str | Path) -> TrainingData:
         np.log(ok["cost_of_transport"].to_numpy(float) * speed - basal),
     ])
     curve_arr = np.stack([by_sim[sid][list(curve_names)].to_numpy(float) for sid in ok["sim_id"]])
+    body_keys = [tuple(np.round(values, 6)) for values in zip(*params.values(), strict=True)]
+    labels: dict[tuple[float, ...], int] = {}
     pct = by_sim[ok["sim_id"].iloc[0]]["gait_cycle_pct"].to_numpy(float)
     return TrainingData(
         sim_ids=list(ok["sim_id"]), phenotypes=[str(p) for p in ok.get("phenotype", ["?"] * len(ok))],
         params=params, speed_m_s=speed, features=features, targets=targets, curves=curve_arr,
         curve_names=curve_names, gait_cycle_pct=pct,
         basal_rate_w_kg=float(basal), library_sha256=digest,
+        bodies=np.array([labels.setdefault(key, len(labels)) for key in body_keys]),
     )

@@ -3,7 +3,7 @@
 The checkpoint's own training recipe (its recorded :class:`TrainConfig`) is refitted
 K times, each time without one fold of the library, and the refit predicts that
 fold's solves at their parameters and imposed speeds. Every converged solve is thus
-held out exactly once. Reported:
+held out exactly once, together with its body's other speeds (speed siblings). Reported:
 
 - per spatiotemporal measure: MAE and R² of the typical generated gait vs the physics
   (``gait_speed_m_s`` is the imposed speed, so it is exact by construction; it is
@@ -13,7 +13,9 @@ held out exactly once. Reported:
 - a classifier two-sample test: an L2 logistic regression, cross-validated, telling
   one predictive draw per held-out solve from the solve itself (features: the
   standardised measures and the joint angles at every 5th cycle point). AUC 0.5 =
-  indistinguishable. With n solves its sampling SD is roughly ``0.3/√n``.
+  indistinguishable. With n solves its sampling SD is roughly ``0.3/√n``;
+- self-selected speed against the physics' on the bodies solved at three speeds
+  (:func:`speed_selection_fidelity`).
 """
 
 from __future__ import annotations
@@ -24,7 +26,13 @@ from typing import Any
 
 import numpy as np
 
-from trialsim.generative.dataset import TrainingData, load_training_data, parameter_features
+from trialsim.generative.dataset import (
+    TrainingData,
+    centre_speed_m_s,
+    group_folds,
+    load_training_data,
+    parameter_features,
+)
 from trialsim.spec.names import GAIT_MEASURES
 
 log = logging.getLogger(__name__)
@@ -98,17 +106,18 @@ def cross_validated_predictions(
     from trialsim.generative.train import train_generator
 
     n = data.n
-    k = max(2, min(folds, n))
-    order = np.random.default_rng([seed, 3]).permutation(n)
+    k = max(2, min(folds, int(data.bodies.max()) + 1))
+    fold_rows = group_folds(data.bodies, k, np.random.default_rng([seed, 3]))
     typical = {m: np.empty(n) for m in EVAL_MEASURES}
     draws = {m: np.empty((n, DRAWS)) for m in EVAL_MEASURES}
     sample = {m: np.empty(n) for m in EVAL_MEASURES}
     curves = np.empty_like(data.curves)
     sample_curves = np.empty_like(data.curves)
     interior = np.empty(n, bool)
+    selected = np.empty(n)
     fold_models = []
     for f in range(k):
-        held = np.sort(order[f::k])
+        held = np.sort(fold_rows[f])
         train = np.setdiff1d(np.arange(n), held)
         gen = GeneratorSimulator(train_generator(data.subset(train), config=config))
         fold_models.append((held, gen))
@@ -132,8 +141,39 @@ def cross_validated_predictions(
         lo, hi = gen.bundle.log_relative_speed_range
         best, _ = gen.self_selected_speed(parameter_features(pf_rows, len(held)), data.params["height_m"][held])
         interior[held] = (best > lo + 1e-9) & (best < hi - 1e-9)
+        selected[held] = centre_speed_m_s(data.params["height_m"][held]) * np.exp(best)
     return {"typical": typical, "curves": curves, "draws": draws, "sample": sample,
-            "sample_curves": sample_curves, "interior": interior, "folds": k, "fold_models": fold_models}
+            "sample_curves": sample_curves, "interior": interior, "self_selected_m_s": selected,
+            "folds": k, "fold_models": fold_models}
+
+
+def speed_selection_fidelity(data: TrainingData, cv: dict[str, Any]) -> dict[str, Any]:
+    """Held-out self-selected speed against the physics', on bodies solved at ≥ 3 speeds.
+
+    The physics' speed is its own rule (:func:`~trialsim.musculoskeletal.measures.minimum_cost_speed`
+    over the body's solved speeds, clipped to them); the generator's is the minimum of its
+    predicted cost of transport, from the fold model that never saw the body.
+    """
+    from trialsim.musculoskeletal.measures import minimum_cost_speed
+
+    cot = (np.exp(data.targets[:, 4]) + data.basal_rate_w_kg) / data.speed_m_s
+    physics, generated, interior = [], [], []
+    for body in np.unique(data.bodies):
+        rows = np.flatnonzero(data.bodies == body)
+        if len(rows) < 3:
+            continue
+        v = data.speed_m_s[rows]
+        physics.append(minimum_cost_speed(v, cot[rows]))
+        generated.append(float(cv["self_selected_m_s"][rows[0]]))
+        interior.append(v.min() + 1e-6 < physics[-1] < v.max() - 1e-6)
+    if len(physics) < 3:
+        return {"n_bodies": len(physics)}
+    p, g = np.array(physics), np.array(generated)
+    return {"n_bodies": len(p), "physics_mean_m_s": float(p.mean()), "physics_sd_m_s": float(p.std()),
+            "generator_mean_m_s": float(g.mean()), "generator_sd_m_s": float(g.std()),
+            "mae_m_s": float(np.abs(g - p).mean()), "bias_m_s": float((g - p).mean()),
+            "correlation": float(np.corrcoef(p, g)[0, 1]) if p.std() > 0 and g.std() > 0 else float("nan"),
+            "physics_interior_fraction": float(np.mean(interior))}
 
 
 #: measures a physics solve reports (its stride-time CV is undefined: optimal control is deterministic)
@@ -196,6 +236,7 @@ def fidelity_report(data: TrainingData, cv: dict[str, Any], *, seed: int = 0) ->
         "coverage_90_mean": float(np.mean(covered)),
         "c2st_auc": auc,
         "self_selected_speed_interior_fraction": float(cv["interior"].mean()),
+        "self_selected_speed_vs_physics": speed_selection_fidelity(data, cv),
         "method": "K-fold cross-validation: the checkpoint's training recipe refitted without each fold",
     }
 

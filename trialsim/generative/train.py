@@ -24,7 +24,7 @@ from dataclasses import asdict, dataclass
 import numpy as np
 
 from trialsim.generative.checkpoint import GeneratorBundle
-from trialsim.generative.dataset import FEATURE_PARAMETERS, TARGETS, TrainingData
+from trialsim.generative.dataset import FEATURE_PARAMETERS, TARGETS, TrainingData, group_folds
 
 log = logging.getLogger(__name__)
 
@@ -184,22 +184,18 @@ def _inputs(data: TrainingData) -> np.ndarray:
     return 2.0 * data.features
 
 
-def _folds(n: int, k: int, seed: int) -> list[np.ndarray]:
-    order = np.random.default_rng([seed, 7]).permutation(n)
-    return [order[i::k] for i in range(k)]
-
-
-def _calibrate(x: np.ndarray, y: np.ndarray, config: TrainConfig, n_coupling: int,
+def _calibrate(x: np.ndarray, y: np.ndarray, bodies: np.ndarray, config: TrainConfig, n_coupling: int,
                prior: SpeedPrior | None = None) -> np.ndarray | None:
-    """Per-dimension scale inflation from K-fold held-out standardised residuals (None below 4 solves)."""
+    """Per-dimension scale inflation from K-fold held-out standardised residuals (None below 4 solves;
+    a body's speed siblings are held out together)."""
     import torch
 
     n = len(x)
-    k = min(config.calibration_folds, n)
+    k = min(config.calibration_folds, int(bodies.max()) + 1)
     if k < 2 or n < 4:
         return None
     sq = np.zeros(y.shape[1])
-    for i, held in enumerate(_folds(n, k, config.seed)):
+    for i, held in enumerate(group_folds(bodies, k, np.random.default_rng([config.seed, 7]))):
         train = np.setdiff1d(np.arange(n), held)
         flow = _fit_flow(x[train], y[train], config, n_coupling, config.seed + 1000 + i, prior)
         with torch.no_grad():
@@ -229,7 +225,7 @@ def train_generator(data: TrainingData, *, config: TrainConfig | None = None) ->
     x = _inputs(data)
     with deterministic_torch(cfg.threads):
         prior = speed_prior_for(data, codec.target_mean, codec.target_sd)
-        inflation = _calibrate(x, y, cfg, n_coupling, prior)
+        inflation = _calibrate(x, y, data.bodies, cfg, n_coupling, prior)
         flow = _fit_flow(x, y, cfg, n_coupling, cfg.seed, prior)
         if inflation is None:  # too few solves to cross-validate: predictive SD = the outputs' spread
             with torch.no_grad():

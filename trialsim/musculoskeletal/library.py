@@ -21,6 +21,17 @@ Each sample also carries the imposed average speed (factor × 1.2 m/s × H/1.75)
 cost of transport is recorded so that a patient's self-selected speed can be
 found as the minimum of cost of transport over speed.
 
+Speed siblings (``speed_siblings=K``): one solve shows one body at one speed, so how
+the cost-of-transport curve over speed bends with strength or stiffness is barely
+identified by independent bodies. The first K design samples of the phenotypes in
+:data:`SIBLING_PHENOTYPES` are therefore also solved at two more speeds: the
+physics' own speed-search factors (0.8, 1.0, 1.2 × centre, :data:`SPEED_FACTORS`)
+less the one nearest the sample's own factor. Each such body then has three speeds,
+and its physics self-selected speed is the parabola minimum of its cost of transport
+(:func:`~trialsim.musculoskeletal.measures.minimum_cost_speed`), the same rule as
+``physics simulate`` without a speed. Siblings extend the design (indices from
+:data:`SIBLING_INDEX_BASE`) and never change a base sample.
+
 Solver settings: mesh 20, IPOPT convergence tolerance 1e-2 (constraint tolerance
 1e-3), at most 500 iterations. Measured on two library samples against mesh 25 /
 tolerance 1e-3: stride length, cadence, stance %, knee swing peak and peak
@@ -95,8 +106,42 @@ METABOLICS_VERSION = 1
 METABOLIC_COLUMNS = ("metabolic_power_w_kg", "metabolic_cost_of_transport_j_kg_m")
 
 
-def design(n: int, *, seed: int = 0) -> list[dict[str, Any]]:
-    """The first ``n`` samples of the library design: ``{"id", "phenotype", "params", "speed_m_s"}``."""
+#: phenotypes whose design samples get speed siblings (stroke's full-cycle solves cost twice as much,
+#: ``broad`` fails 1 in 3 at the library's time limit)
+SIBLING_PHENOTYPES = ("healthy", "parkinsons", "cerebral_palsy")
+#: design index of the first speed sibling (a sibling's index is this + 2 × its body's rank + 0 or 1)
+SIBLING_INDEX_BASE = 100_000
+
+
+def design(n: int, *, seed: int = 0, speed_siblings: int = 0) -> list[dict[str, Any]]:
+    """The first ``n`` samples of the library design, then the speed siblings of the first
+    ``speed_siblings`` bodies of :data:`SIBLING_PHENOTYPES` among them.
+
+    Each sample is ``{"index", "phenotype", "params", "speed_m_s", "id"}``; siblings add
+    ``"sibling_of"`` (the index of the design sample whose body they share).
+    """
+    samples = _base_design(n, seed=seed)
+    bodies = [s for s in samples if s["phenotype"] in SIBLING_PHENOTYPES][:max(0, speed_siblings)]
+    return samples + [sib for rank, base in enumerate(bodies) for sib in _siblings(base, rank)]
+
+
+def _siblings(base: dict[str, Any], rank: int) -> list[dict[str, Any]]:
+    from trialsim.musculoskeletal.simulation import SPEED_FACTORS, default_speed_m_s
+
+    centre = default_speed_m_s(base["params"]["height_m"])
+    own = base["speed_m_s"] / centre
+    nearest = min(SPEED_FACTORS, key=lambda f: abs(f - own))
+    factors = [f for f in SPEED_FACTORS if f != nearest]
+    out = []
+    for j, f in enumerate(factors):
+        speed = round(centre * f, 4)
+        out.append({"index": SIBLING_INDEX_BASE + 2 * rank + j, "phenotype": base["phenotype"],
+                    "params": base["params"], "speed_m_s": speed, "id": sample_id(base["params"], speed),
+                    "sibling_of": base["index"]})
+    return out
+
+
+def _base_design(n: int, *, seed: int) -> list[dict[str, Any]]:
     from scipy.stats import qmc
 
     counts = Counter(PATTERN[i % len(PATTERN)] for i in range(n))
@@ -177,6 +222,8 @@ def run_sample(sample: dict[str, Any], out_dir: str, settings: dict[str, Any], t
         log.warning("could not keep the solution of %s: %s", sample["id"], exc)
     record.update(id=sample["id"], index=sample["index"], phenotype=sample["phenotype"],
                   params=sample["params"], speed_m_s=sample["speed_m_s"], settings=settings)
+    if "sibling_of" in sample:
+        record["sibling_of"] = sample["sibling_of"]
     _atomic_write(path, json.dumps(record, allow_nan=True, separators=(",", ":")))
     return {"id": sample["id"], "cached": False, "success": bool(record.get("success"))}
 
@@ -213,8 +260,10 @@ def build_library(
     settings: dict[str, Any] | None = None,
     solve_fn: SolveFn | None = None,
     quiet: bool = True,
+    speed_siblings: int = 0,
 ) -> SimulationLibrary:
-    """Run (or resume) the first ``n`` design samples and consolidate the library.
+    """Run (or resume) the first ``n`` design samples (and ``speed_siblings`` bodies' extra
+    speeds, see :func:`design`) and consolidate the library.
 
     Finished samples (``sims/<id>.json``) are skipped, so a killed build resumes.
     Work goes through the shared execution layer (:func:`trialsim.execution.tasks.run_tasks`):
@@ -230,11 +279,12 @@ def build_library(
     """
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    samples = design(n, seed=seed)
+    samples = design(n, seed=seed, speed_siblings=speed_siblings)
     settings = dict(LIBRARY_SETTINGS if settings is None else settings)
     _refuse_other_settings(out, settings)
-    _atomic_write(out / "design.json", json.dumps({"seed": seed, "n": n, "settings": settings,
-                                                   "timeout_s": timeout_s, "samples": samples}))
+    _atomic_write(out / "design.json", json.dumps({"seed": seed, "n": n, "speed_siblings": speed_siblings,
+                                                   "settings": settings, "timeout_s": timeout_s,
+                                                   "samples": samples}))
     pending = [s for s in samples if not (out / "sims" / f"{s['id']}.json").exists()]
     log.info("library %s: %d samples, %d pending", out, len(samples), len(pending))
     if pending:
@@ -301,7 +351,8 @@ def _frames(records: list[dict[str, Any]], out: Path | None = None, *, compute: 
 
     rows, curve_frames = [], []
     for r in records:
-        row = {"sim_id": r["id"], "design_index": r.get("index"), "phenotype": r.get("phenotype"),
+        row = {"sim_id": r["id"], "design_index": r.get("index"),
+               "body_index": r.get("sibling_of", r.get("index")), "phenotype": r.get("phenotype"),
                "speed_target_m_s": r.get("speed_m_s"), "success": bool(r.get("success")),
                "status": r.get("status"), "failure_reason": r.get("failure_reason", ""),
                "objective": r.get("objective"), "iterations": r.get("iterations"),

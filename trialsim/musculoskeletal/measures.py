@@ -142,3 +142,23 @@ def cost_of_transport(curves: dict[str, np.ndarray], *, stride_time_s: float, sp
                                + np.clip(-power, 0, None).sum() / NEGATIVE_WORK_EFFICIENCY)
     rate = metabolic / stride_time_s + BASAL_METABOLIC_RATE_W_KG
     return float(rate / speed_m_s)
+
+
+def minimum_cost_speed(speeds_m_s: np.ndarray, cost_of_transport: np.ndarray) -> float:
+    """Speed of minimum cost of transport: a parabola through the cheapest solved speed and its
+    two nearest neighbours (the cheapest speed itself with fewer than 3 or a concave fit),
+    clipped to the solved range.
+
+    Examples
+    --------
+    >>> round(minimum_cost_speed(np.array([1.0, 1.2, 1.4]), np.array([5.0, 4.5, 4.9])), 3)
+    1.21
+    """
+    v, c = np.asarray(speeds_m_s, float), np.asarray(cost_of_transport, float)
+    v_star = v[np.argmin(c)]
+    if len(v) >= 3:
+        near = np.argsort(np.abs(v - v_star))[:3]  # the minimum and its two neighbours
+        a, b, _ = np.polyfit(v[near], c[near], 2)
+        if a > 0:
+            v_star = -b / (2 * a)
+    return float(np.clip(v_star, v.min(), v.max()))

@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 
 from trialsim.errors import SimulationError
+from trialsim.musculoskeletal.measures import minimum_cost_speed
 from trialsim.musculoskeletal.runner import run_solve
 from trialsim.physiology.parameters import resolve_parameters
 
@@ -184,14 +185,7 @@ def select_speed(sims: list[GaitSimulation]) -> GaitSimulation:
         return _replace(best, speed_selection=selection, wall_time_s=wall, iterations=iters,
                         failure_reason=reason or best.failure_reason)
     v = np.array([s.speed_m_s for s in ok])
-    c = np.array([s.cost_of_transport for s in ok])
-    if len(ok) >= 3:
-        near = np.argsort(np.abs(v - v[np.argmin(c)]))[:3]  # the minimum and its two neighbours
-        a, b, _ = np.polyfit(v[near], c[near], 2)
-        v_star = -b / (2 * a) if a > 0 else v[np.argmin(c)]
-    else:
-        v_star = v[np.argmin(c)]
-    v_star = float(np.clip(v_star, v.min(), v.max()))
+    v_star = minimum_cost_speed(v, np.array([s.cost_of_transport for s in ok]))
     selection["selected_m_s"] = [v_star]
     order = np.argsort(v)
     v_sorted = v[order]
