@@ -92,7 +92,8 @@ def train_command(
     data = load_training_data(library)
     bundle = train_generator(data, config=TrainConfig(seed=seed, steps=steps, threads=threads))
     sha = bundle.save(out)
-    typer.echo(f"trained on {data.n} converged simulations -> {out} ({out.stat().st_size / 1024:.0f} KiB, sha256 {sha[:16]}…, library {data.library_sha256[:16]}…)")
+    held = f" ({data.n - bundle.n_train} speed siblings kept for validation)" if bundle.n_train < data.n else ""
+    typer.echo(f"trained on {bundle.n_train} converged simulations{held} -> {out} ({out.stat().st_size / 1024:.0f} KiB, sha256 {sha[:16]}…, library {data.library_sha256[:16]}…)")
 
 
 @generator_app.command("sample")

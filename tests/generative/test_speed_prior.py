@@ -40,3 +40,15 @@ def test_penalty_when_strength_would_slow_the_chosen_speed():
     # stronger → more work → the optimum moves slower: the wrong way, penalised
     assert _penalty(_flow_with_work_slopes(+0.8)) > 1e-4
     assert _penalty(_flow_with_work_slopes(+1.6)) > _penalty(_flow_with_work_slopes(+0.8))
+
+
+def test_prior_directions_cover_weakness_contracture_and_pd():
+    from trialsim.generative.train import _speed_direction
+
+    assert _speed_direction("strength_plantarflexors_l") == 1.0
+    assert _speed_direction("neural_drive") == 1.0
+    # shorter fibres (contracture) never speed a patient up: the physics slows (0.88 vs 1.20 m/s)
+    assert _speed_direction("fiber_length_knee_flexors") == 1.0
+    assert _speed_direction("passive_stiffness") == -1.0
+    assert _speed_direction("activation_time_scale") == -1.0
+    assert _speed_direction("height_m") is None

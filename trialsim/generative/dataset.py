@@ -80,6 +80,8 @@ class TrainingData:
     library_sha256: str
     #: body label of each row (0, 1, … by first appearance); rows with equal labels share parameters
     bodies: np.ndarray
+    #: True for a speed sibling (a design body's extra speed, ``library.SIBLING_INDEX_BASE`` on)
+    siblings: np.ndarray
 
     @property
     def n(self) -> int:
@@ -92,7 +94,7 @@ class TrainingData:
             [self.sim_ids[i] for i in idx], [self.phenotypes[i] for i in idx],
             {k: v[idx] for k, v in self.params.items()}, self.speed_m_s[idx], self.features[idx],
             self.targets[idx], self.curves[idx], self.curve_names, self.gait_cycle_pct,
-            self.basal_rate_w_kg, self.library_sha256, _relabel(self.bodies[idx]),
+            self.basal_rate_w_kg, self.library_sha256, _relabel(self.bodies[idx]), self.siblings[idx],
         )
 
     def measures(self) -> dict[str, np.ndarray]:
@@ -170,7 +172,7 @@ def load_training_data(library_dir: str | Path) -> TrainingData:
     >>> data.targets.shape  # doctest: +SKIP
     (40, 5)
     """
-    from trialsim.musculoskeletal.library import load_library
+    from trialsim.musculoskeletal.library import SIBLING_INDEX_BASE, load_library
 
     lib = load_library(library_dir)
     sims, curves = lib.simulations, lib.curves
@@ -219,4 +221,6 @@ def load_training_data(library_dir: str | Path) -> TrainingData:
         curve_names=curve_names, gait_cycle_pct=pct,
         basal_rate_w_kg=float(basal), library_sha256=digest,
         bodies=np.array([labels.setdefault(key, len(labels)) for key in body_keys]),
+        siblings=ok["design_index"].to_numpy(float) >= SIBLING_INDEX_BASE if "design_index" in ok
+        else np.zeros(len(ok), bool),
     )
