@@ -36,19 +36,19 @@ def main() -> None:
         load_training_data,
         parameter_features,
     )
+    from trialsim.generative.evaluate import physics_self_selected_speeds
     from trialsim.generative.simulator import GeneratorSimulator
     from trialsim.generative.train import TrainConfig, train_generator
     from trialsim.musculoskeletal.library import shipped_library_dir
-    from trialsim.musculoskeletal.measures import minimum_cost_speed
 
     library = args.library or shipped_library_dir()
     data = load_training_data(library)
-    rows_of = {int(b): np.flatnonzero(data.bodies == b) for b in np.unique(data.bodies)}
-    scored = [b for b, rows in rows_of.items() if len(rows) >= 3]
+    bodies = physics_self_selected_speeds(data)
+    scored = list(bodies)
     if len(scored) < 6:
         raise SystemExit(f"{library}: {len(scored)} bodies solved at three speeds; at least 6 are needed")
-    cot = (np.exp(data.targets[:, 4]) + data.basal_rate_w_kg) / data.speed_m_s
-    physics = {b: minimum_cost_speed(data.speed_m_s[rows_of[b]], cot[rows_of[b]]) for b in scored}
+    rows_of = {b: rows for b, (rows, _) in bodies.items()}
+    physics = {b: speed for b, (_, speed) in bodies.items()}
 
     k = 3 if args.quick else 5
     config = TrainConfig(steps=600) if args.quick else TrainConfig()

@@ -27,6 +27,7 @@ from typing import Any
 import numpy as np
 
 from trialsim.generative.dataset import (
+    TARGETS,
     TrainingData,
     centre_speed_m_s,
     group_folds,
@@ -147,28 +148,32 @@ def cross_validated_predictions(
             "folds": k, "fold_models": fold_models}
 
 
-def speed_selection_fidelity(data: TrainingData, cv: dict[str, Any]) -> dict[str, Any]:
-    """Held-out self-selected speed against the physics', on bodies solved at ≥ 3 speeds.
-
-    The physics' speed is its own rule (:func:`~trialsim.musculoskeletal.measures.minimum_cost_speed`
-    over the body's solved speeds, clipped to them); the generator's is the minimum of its
-    predicted cost of transport, from the fold model that never saw the body.
-    """
+def physics_self_selected_speeds(data: TrainingData) -> dict[int, tuple[np.ndarray, float]]:
+    """Per body solved at ≥ 3 speeds: its rows and the physics' self-selected speed, by the
+    physics' own rule (:func:`~trialsim.musculoskeletal.measures.minimum_cost_speed` over the
+    body's solved speeds, clipped to them)."""
     from trialsim.musculoskeletal.measures import minimum_cost_speed
 
-    cot = (np.exp(data.targets[:, 4]) + data.basal_rate_w_kg) / data.speed_m_s
-    physics, generated, interior = [], [], []
+    cot = (np.exp(data.targets[:, TARGETS.index("log_work_rate_w_kg")]) + data.basal_rate_w_kg) / data.speed_m_s
+    out = {}
     for body in np.unique(data.bodies):
         rows = np.flatnonzero(data.bodies == body)
-        if len(rows) < 3:
-            continue
-        v = data.speed_m_s[rows]
-        physics.append(minimum_cost_speed(v, cot[rows]))
-        generated.append(float(cv["self_selected_m_s"][rows[0]]))
-        interior.append(v.min() + 1e-6 < physics[-1] < v.max() - 1e-6)
-    if len(physics) < 3:
-        return {"n_bodies": len(physics)}
-    p, g = np.array(physics), np.array(generated)
+        if len(rows) >= 3:
+            out[int(body)] = (rows, minimum_cost_speed(data.speed_m_s[rows], cot[rows]))
+    return out
+
+
+def speed_selection_fidelity(data: TrainingData, cv: dict[str, Any]) -> dict[str, Any]:
+    """Held-out self-selected speed against the physics' (:func:`physics_self_selected_speeds`);
+    the generator's is the minimum of its predicted cost of transport, from the fold model
+    that never saw the body."""
+    bodies = physics_self_selected_speeds(data)
+    if len(bodies) < 3:
+        return {"n_bodies": len(bodies)}
+    p = np.array([speed for _, speed in bodies.values()])
+    g = np.array([cv["self_selected_m_s"][rows[0]] for rows, _ in bodies.values()])
+    interior = [data.speed_m_s[rows].min() + 1e-6 < speed < data.speed_m_s[rows].max() - 1e-6
+                for rows, speed in bodies.values()]
     return {"n_bodies": len(p), "physics_mean_m_s": float(p.mean()), "physics_sd_m_s": float(p.std()),
             "generator_mean_m_s": float(g.mean()), "generator_sd_m_s": float(g.std()),
             "mae_m_s": float(np.abs(g - p).mean()), "bias_m_s": float((g - p).mean()),
