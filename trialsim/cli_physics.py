@@ -90,7 +90,8 @@ def build_command(
 @physics_app.command("simulate")
 def simulate_command(
     set_: list[str] = typer.Option([], "--set", help="NAME=VALUE parameter override (repeatable)."),
-    speed: float | None = typer.Option(None, "--speed", help="Average speed (m/s); default: minimum cost of transport."),
+    speed: float | None = typer.Option(None, "--speed", help="Impose an average speed (m/s); default: the body chooses it (one free-speed solve)."),
+    route: str = typer.Option("v2", "--route", help="Physics route: v2 (free speed, energy and time) or v1 (three imposed-speed solves)."),
     out: Path = typer.Option(..., "--out", help="Output directory (summary.json, curves.parquet)."),
     timeout: float = typer.Option(900.0, "--timeout", help="Seconds per solve before the worker is killed."),
     threads: int = typer.Option(1, "--threads", help="CasADi threads per solve."),
@@ -98,21 +99,23 @@ def simulate_command(
     tolerance: float = typer.Option(1e-2, "--tolerance", min=1e-6, max=1e-1, help="IPOPT convergence tolerance (default: the library's)."),
 ) -> None:
     """Simulate one patient's gait (Moco predictive solve, warm-started; the library's solver settings)."""
-    from trialsim.musculoskeletal.library import LIBRARY_SETTINGS
+    from trialsim.musculoskeletal.library_v2 import LIBRARY_SETTINGS
     from trialsim.musculoskeletal.simulation import simulate_gait
 
+    if route not in ("v1", "v2"):
+        raise ParameterError(f"--route {route}: unknown physics route; allowed: v1, v2")
     params = parse_settings(set_)
     if speed is not None and not (0.2 <= speed <= 2.5):
         raise ParameterError(f"--speed {speed:g}: out of range; allowed 0.2 to 2.5 m/s")
     out_dir = _output_dir(out)
-    sim = simulate_gait(params, speed_m_s=speed, timeout_s=timeout, threads=threads, mesh_intervals=mesh,
+    sim = simulate_gait(params, speed_m_s=speed, route=route, timeout_s=timeout, threads=threads, mesh_intervals=mesh,
                         tolerance=tolerance, max_iterations=int(LIBRARY_SETTINGS["max_iterations"]))
     record = sim.to_record()
     record.pop("curves")
     (out_dir / "summary.json").write_text(json.dumps(record, indent=1, allow_nan=True))
     sim.curves_frame().to_parquet(out_dir / "curves.parquet", index=False)
     status = "converged" if sim.success else f"FAILED ({sim.failure_reason})"
-    typer.echo(f"{status}; speed {sim.measures.get('gait_speed_m_s', math.nan):.2f} m/s, "
+    typer.echo(f"{status}; speed {sim.measures.get('gait_speed_m_s', math.nan):.2f} m/s ({sim.speed_source}), "
                f"stride {sim.measures.get('stride_length_m', math.nan):.2f} m, "
                f"cadence {sim.measures.get('cadence_steps_min', math.nan):.0f}/min → {out_dir}")
     if not sim.success:
@@ -130,15 +133,22 @@ def library_build_command(
     quiet: bool = typer.Option(False, "--quiet", help="No progress bar."),
     speed_siblings: int = typer.Option(0, "--speed-siblings", min=0,
                                        help="Also solve the first K healthy/PD/CP bodies at two more speeds."),
+    version: int = typer.Option(2, "--version", min=1, max=2, help="Library version: 2 (one free-speed solve per body) or 1."),
 ) -> None:
     """Build (or resume) a simulation library."""
     from trialsim.musculoskeletal.library import build_library, library_status
+    from trialsim.musculoskeletal.library_v2 import build_library_v2
 
     if n > 100_000:
         raise TrialsimError(f"--n {n}: too many samples; allowed up to 100000")
     out_dir = _output_dir(out)
-    build_library(out_dir, n=n, workers=workers, scheduler_address=scheduler, seed=seed, timeout_s=timeout, quiet=quiet,
-                  speed_siblings=speed_siblings)
+    if version == 2:
+        build_library_v2(out_dir, n=n, workers=workers, scheduler_address=scheduler, seed=seed,
+                         timeout_s=max(timeout, 1800.0) if timeout == 600.0 else timeout, quiet=quiet,
+                         speed_siblings=speed_siblings)
+    else:
+        build_library(out_dir, n=n, workers=workers, scheduler_address=scheduler, seed=seed, timeout_s=timeout,
+                      quiet=quiet, speed_siblings=speed_siblings)
     _print_status(library_status(out_dir))
 
 
@@ -162,6 +172,9 @@ def library_path_command() -> None:
 
 def _print_status(status: dict[str, object]) -> None:
     typer.echo(f"done: {status['done']}  failed: {status['failed']}  pending: {status['pending']}")
+    sources = status.get("converged_by_speed_source") or {}
+    if sources:
+        typer.echo("converged: " + ", ".join(f"{k} {v}" for k, v in sorted(sources.items())))
     reasons = status.get("failure_reasons") or {}
     assert isinstance(reasons, dict)
     for reason, count in reasons.items():

@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 
 from trialsim.musculoskeletal.measures import cost_of_transport, gait_measures, rephase
-from trialsim.musculoskeletal.model import MUSCLES, SIDES, muscle_name
+from trialsim.musculoskeletal.model import MUSCLES, SIDES, contact_force_paths, muscle_name
 
 JOINTS = (("hip_flexion", "hip", 1.0), ("knee_angle", "knee", -1.0), ("ankle_angle", "ankle", 1.0))
 CLINICAL = {"hip_flexion": "hip_flexion", "knee_angle": "knee_flexion", "ankle_angle": "ankle_dorsiflexion"}
@@ -49,8 +49,8 @@ def extract(solution: Any, model: Any, *, full_cycle: bool, body_mass_kg: float,
     weight = body_mass_kg * 9.80665
     grf = osim.createExternalLoadsTableForGait(
         model, traj,
-        osim.StdVectorString(["/forceset/contact_heel_r", "/forceset/contact_toe_r"]),
-        osim.StdVectorString(["/forceset/contact_heel_l", "/forceset/contact_toe_l"]),
+        osim.StdVectorString(contact_force_paths("r")),
+        osim.StdVectorString(contact_force_paths("l")),
     )
     signals: dict[str, np.ndarray] = {}
     for side in SIDES:

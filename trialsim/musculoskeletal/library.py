@@ -192,7 +192,7 @@ def default_solve(params: dict[str, float], speed_m_s: float, settings: dict[str
     """The real physics solve (one thread, in a worker subprocess with a hard timeout)."""
     from trialsim.musculoskeletal.simulation import simulate_gait
 
-    sim = simulate_gait(params, speed_m_s=speed_m_s, timeout_s=timeout_s, threads=1,
+    sim = simulate_gait(params, speed_m_s=speed_m_s, route="v1", timeout_s=timeout_s, threads=1,
                         save_solution=solution_path, **settings)
     return sim.to_record()
 
@@ -208,6 +208,8 @@ def run_sample(sample: dict[str, Any], out_dir: str, settings: dict[str, Any], t
     try:
         if solve_fn is None:
             record = default_solve(sample["params"], sample["speed_m_s"], settings, timeout_s, str(solution.resolve()))
+        elif getattr(solve_fn, "saves_solution", False):  # a real solve that keeps its Moco solution
+            record = solve_fn(sample["params"], sample["speed_m_s"], settings, timeout_s, str(solution.resolve()))
         else:
             record = solve_fn(sample["params"], sample["speed_m_s"], settings, timeout_s)
     except Exception as exc:  # a failed solve is recorded, never dropped
@@ -220,8 +222,10 @@ def run_sample(sample: dict[str, Any], out_dir: str, settings: dict[str, Any], t
             solution.unlink(missing_ok=True)
     except OSError as exc:  # the record matters more than the kept solution
         log.warning("could not keep the solution of %s: %s", sample["id"], exc)
+    # a self-selected speed (sample speed None) is the solve's output, kept from the record
+    speed = sample["speed_m_s"] if sample["speed_m_s"] is not None else record.get("speed_m_s")
     record.update(id=sample["id"], index=sample["index"], phenotype=sample["phenotype"],
-                  params=sample["params"], speed_m_s=sample["speed_m_s"], settings=settings)
+                  params=sample["params"], speed_m_s=speed, settings=settings)
     if "sibling_of" in sample:
         record["sibling_of"] = sample["sibling_of"]
     _atomic_write(path, json.dumps(record, allow_nan=True, separators=(",", ":")))
@@ -353,7 +357,9 @@ def _frames(records: list[dict[str, Any]], out: Path | None = None, *, compute: 
     for r in records:
         row = {"sim_id": r["id"], "design_index": r.get("index"),
                "body_index": r.get("sibling_of", r.get("index")), "phenotype": r.get("phenotype"),
-               "speed_target_m_s": r.get("speed_m_s"), "success": bool(r.get("success")),
+               "speed_target_m_s": r.get("speed_m_s") if r.get("speed_source", "imposed") == "imposed" else math.nan,
+               "speed_source": r.get("speed_source", "imposed"), "warm_start_from": r.get("guess_id") or "",
+               "success": bool(r.get("success")),
                "status": r.get("status"), "failure_reason": r.get("failure_reason", ""),
                "objective": r.get("objective"), "iterations": r.get("iterations"),
                "wall_time_s": r.get("wall_time_s"), "full_cycle": bool(r.get("full_cycle") or False)}
@@ -421,6 +427,9 @@ def _metabolic_cost(out: Path | None, record: dict[str, Any], *, compute: bool =
     ``compute=False`` only the cache is read.
     """
     values = dict.fromkeys(METABOLIC_COLUMNS, math.nan)
+    if "speed_source" in record:  # v2: computed by the solve from its own model (compliant tendons)
+        measures = record.get("measures") or {}
+        return {k: float(measures.get(k, math.nan) or math.nan) for k in METABOLIC_COLUMNS}
     solution = solution_path(out, record["id"]) if out is not None and record.get("success") else None
     if out is None or solution is None:
         return values
@@ -464,7 +473,9 @@ def library_status(out_dir: str | Path) -> dict[str, Any]:
     done_ids = {r["id"] for r in records}
     failed = [r for r in records if not r.get("success")]
     reasons = Counter(str(r.get("failure_reason") or r.get("status"))[:120] for r in failed)
+    sources = Counter(str(r.get("speed_source", "imposed")) for r in records if r.get("success"))
     return {"done": len(records) - len(failed), "failed": len(failed),
+            "converged_by_speed_source": dict(sorted(sources.items())),
             "pending": sum(1 for s in planned if s["id"] not in done_ids), "planned": len(planned),
             "failure_reasons": dict(reasons.most_common())}
 

@@ -32,6 +32,9 @@ Patient mapping (parameters from :mod:`trialsim.physiology.parameters`)
   constants × ratio (De Groote et al. 2016, Ann Biomed Eng 44:2922).
 - ``age_years``: maximum contraction velocity 10 Lopt/s, falling linearly from age
   30 to 8 Lopt/s at 70 and beyond (Thelen 2003, J Biomech Eng 125:70).
+- ``joint_rigidity``: PD rigidity as lead-pipe joint resistance (see :func:`_add_rigidity`).
+- ``vigour``: not a property of the body; it scales the cost of time in the
+  free-speed objective (:mod:`.free_speed`).
 - ``motor_noise``: not a property of the deterministic optimal-control model; it is
   used by the generator to add stride variability.
 """
@@ -104,6 +107,24 @@ CONTACT = {"stiffness": 3.067e6, "dissipation": 2.0, "static_friction": 0.8,
            "dynamic_friction": 0.8, "viscous_friction": 0.5, "transition_velocity": 0.2}
 HEEL_RADIUS_M = 0.035
 TOE_RADIUS_M = 0.02
+#: contact spheres per foot: (name, x from the ankle along the foot at 1.75 m, radius).
+#: v2 adds a sphere under the toe tip (``toes``): a toe contact lengthens stance and
+#: shapes push-off (Falisse et al. 2022, PLoS ONE 17:e0256311); measured here on the
+#: nominal body it moved stance 57.0 → 58.3 % and swing knee 55.9 → 61.0°
+#: (musculoskeletal/README, foot-contact experiment).
+CONTACT_SPHERES: tuple[tuple[str, float, float], ...] = (
+    ("heel", -0.02, HEEL_RADIUS_M), ("toe", 0.14, TOE_RADIUS_M), ("toes", 0.18, TOE_RADIUS_M),
+)
+
+
+def contact_force_paths(side: str) -> list[str]:
+    """Model paths of one foot's contact forces."""
+    return [f"/forceset/contact_{where}_{side}" for where, _, _ in CONTACT_SPHERES]
+
+
+#: PD–control difference in joint resistance at 1°/s (Wright et al. 2007), N·m, per unit ``joint_rigidity``
+RIGIDITY_TORQUE_NM = 5.07 - 3.51
+RIGIDITY_VELOCITY_RAD_S = 0.1
 
 
 def max_contraction_velocity(age_years: float) -> float:
@@ -142,6 +163,7 @@ def build_model(params: dict[str, float]) -> opensim.Model:
     model = _skeleton(osim, body)
     _add_contacts(osim, model, body)
     _add_muscles(osim, model, body, p)
+    _add_rigidity(osim, model, p)
     model.finalizeConnections()
     _set_tendon_slack_lengths(model, body)
     return model
@@ -205,7 +227,8 @@ def _add_contacts(osim: Any, model: Any, body: Anthropometry) -> None:
     model.addContactGeometry(floor)
     for side in SIDES:
         calcn = model.getBodySet().get(f"calcn_{side}")
-        for where, x, radius in (("heel", -0.02 * s, HEEL_RADIUS_M), ("toe", 0.14 * s, TOE_RADIUS_M)):
+        for where, x_nominal, radius in CONTACT_SPHERES:
+            x = x_nominal * s
             sphere = osim.ContactSphere(radius, osim.Vec3(x, -body.ankle_height_m + radius, 0), calcn, f"{where}_{side}")
             model.addContactGeometry(sphere)
             force = osim.SmoothSphereHalfSpaceForce(f"contact_{where}_{side}", sphere, floor)
@@ -246,6 +269,31 @@ def _add_muscles(osim: Any, model: Any, body: Anthropometry, p: dict[str, float]
                 z = z_pelvis if bname == "pelvis" else 0.0
                 m.addNewPathPoint(f"{m.getName()}_p{i}", bodies[bname], osim.Vec3(x * s, y * s, z))
             model.addForce(m)
+
+
+def _add_rigidity(osim: Any, model: Any, p: dict[str, float]) -> None:
+    """PD rigidity as lead-pipe joint resistance at hip, knee and ankle (both legs).
+
+    Rigidity is velocity-independent resistance throughout the range ("lead pipe"),
+    mostly neural tone rather than stiffer tissue (Tan et al. 2016, Mov Disord,
+    doi 10.1002/mds.26530: gastrocnemius passive stiffness not different from
+    controls). Its size: Wright, Gurfinkel, Nutt, Horak & Cordo 2007 (Exp Brain Res,
+    "Axial hypertonicity in Parkinson's disease") measured hip torsional resistance
+    at 1°/s of 5.07 N·m in PD (OFF) against 3.51 N·m in controls, r = 0.73 with UPDRS.
+    ``joint_rigidity`` = 1 adds that PD–control difference, :data:`RIGIDITY_TORQUE_NM`
+    (1.56 N·m), as a smoothed Coulomb resistance −T·tanh(q̇/ω₀), ω₀ = 0.1 rad/s, to
+    every sagittal joint (extrapolated from the hip's axial measurement to the
+    sagittal hip, knee and ankle: an assumption, stated in the library README).
+    Nothing is added at 0.
+    """
+    torque = RIGIDITY_TORQUE_NM * p.get("joint_rigidity", 0.0)
+    if torque <= 0.0:
+        return
+    for side in SIDES:
+        for coord in ("hip_flexion", "knee_angle", "ankle_angle"):
+            force = osim.ExpressionBasedCoordinateForce(f"{coord}_{side}", f"-{torque:.6g}*tanh(qdot/{RIGIDITY_VELOCITY_RAD_S:g})")
+            force.setName(f"rigidity_{coord}_{side}")
+            model.addForce(force)
 
 
 def _set_tendon_slack_lengths(model: Any, body: Anthropometry) -> None:

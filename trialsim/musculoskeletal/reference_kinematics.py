@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 
 from trialsim.musculoskeletal.anthropometry import Anthropometry
-from trialsim.musculoskeletal.model import HEEL_RADIUS_M, TOE_RADIUS_M
+from trialsim.musculoskeletal.model import CONTACT_SPHERES
 
 #: natural-speed cadence of adults (Bovi et al. 2011), steps/min
 REFERENCE_CADENCE_STEPS_MIN = 109.8
@@ -71,9 +71,9 @@ def _sphere_heights(body: Anthropometry, tilt: np.ndarray, hip: np.ndarray, knee
     ankle_y = rot_y(thigh, 0.0, -body.thigh.length_m) + rot_y(shank, 0.0, -body.shank.length_m)
     lows = [
         ankle_y + rot_y(foot, x, -body.ankle_height_m + r) - r
-        for x, r in ((-0.02 * s, HEEL_RADIUS_M), (0.14 * s, TOE_RADIUS_M))
+        for x, r in ((x_nominal * s, radius) for _, x_nominal, radius in CONTACT_SPHERES)
     ]
-    return np.minimum(*lows)
+    return np.minimum.reduce(lows)
 
 
 def reference_states(body: Anthropometry, *, speed_m_s: float, stride_time_s: float, duration_s: float, n_rows: int = 101) -> dict[str, np.ndarray]:

@@ -74,6 +74,8 @@ def solve_request(request: dict[str, Any]) -> dict[str, Any]:
     speed = float(request["speed_m_s"])
     settings = SolverSettings(**request.get("settings", {}))
     attempts = []
+    if request.get("mode") == "free_speed":
+        return _solve_free_speed_request(request, start)
     if request.get("mode") == "tracking":
         outcome = solve_tracking(params, speed_m_s=speed, settings=settings)
     else:
@@ -95,6 +97,48 @@ def solve_request(request: dict[str, Any]) -> dict[str, Any]:
     try:
         curves, measures = extract(outcome.solution, outcome.model, full_cycle=outcome.full_cycle,
                                    body_mass_kg=float(params.get("body_mass_kg", 75.0)))
+    except Exception as exc:  # a diverged trajectory can break event detection
+        curves, measures = {}, {}
+        result["success"] = False
+        result["failure_reason"] = (result["failure_reason"] + f"; extraction failed: {exc}").strip("; ")
+    result["curves"], result["measures"] = curves, measures
+    result["wall_time_s"] = time.perf_counter() - start
+    return result
+
+
+def _solve_free_speed_request(request: dict[str, Any], start: float) -> dict[str, Any]:
+    """Physics v2: one free-speed (or imposed-speed) energy-and-time solve, warm-started
+    from the request's guess; if that fails, once more from the shipped nominal guess."""
+    from trialsim.musculoskeletal.extract import extract
+    from trialsim.musculoskeletal.free_speed import energy_measures, solution_speed_m_s, solve_free_speed
+    from trialsim.musculoskeletal.gait import SolverSettings
+
+    params = request["params"]
+    speed = request.get("speed_m_s")
+    settings = SolverSettings(**request.get("settings", {}))
+    guess = request.get("guess")
+    guess_height = request.get("guess_height_m")
+    attempts = []
+    outcome = solve_free_speed(params, settings=settings, guess=guess, guess_height_m=guess_height,
+                               speed_m_s=None if speed is None else float(speed))
+    attempts.append(f"warm start ({'neighbour' if guess else 'nominal'}): {outcome.status} after {outcome.iterations} it")
+    if not outcome.success and guess and request.get("retrack_on_failure", False):
+        outcome = solve_free_speed(params, settings=settings, guess=None,
+                                   speed_m_s=None if speed is None else float(speed))
+        attempts.append(f"nominal guess: {outcome.status} after {outcome.iterations} it")
+    if request.get("save_solution") and outcome.success:
+        outcome.solution.write(str(request["save_solution"]))
+    result: dict[str, Any] = {
+        "success": outcome.success, "status": outcome.status,
+        "failure_reason": "" if outcome.success else f"IPOPT {outcome.status} ({'; '.join(attempts)})",
+        "objective": outcome.objective, "iterations": outcome.iterations, "full_cycle": outcome.full_cycle,
+        "attempts": attempts, "speed_source": "self_selected" if speed is None else "imposed",
+    }
+    try:
+        result["speed_m_s"] = solution_speed_m_s(outcome.solution)
+        curves, measures = extract(outcome.solution, outcome.model, full_cycle=outcome.full_cycle,
+                                   body_mass_kg=float(params.get("body_mass_kg", 75.0)))
+        measures.update(energy_measures(outcome, params))
     except Exception as exc:  # a diverged trajectory can break event detection
         curves, measures = {}, {}
         result["success"] = False

@@ -1,15 +1,15 @@
 """Public gait simulation: one patient → one :class:`GaitSimulation`.
 
-Self-selected speed comes from the physics: without ``speed_m_s`` the patient is
-solved at three speeds around 1.2 m/s × height/1.75 m (×0.8, ×1.0, ×1.2), a
-parabola is fitted to cost of transport against speed, and its minimum (clipped
-to the solved range) is the self-selected speed; measures and curves are
-interpolated linearly between the two solved speeds around it. When the minimum
-lies at the slowest or fastest solved speed, one more speed (×0.8 or ×1.2 beyond
-it) is solved and the fit repeated. A free-speed
-formulation was not used: with the weak reference tracking the duration would be
-driven by the reference timing rather than by energetics, and every free-time
-solve costs as much as a fixed-speed one.
+Physics v2 (default, ``route="v2"``): one predictive solve of the patient's own body
+with free stride duration and no speed constraint, minimising metabolic energy plus a
+cost of time per metre (:mod:`.free_speed`); the speed the body walks at is an output
+(``speed_source = "self_selected"``). With ``speed_m_s`` the same body and objective
+walk at an imposed speed (``"imposed"``).
+
+The v1 route (``route="v1"``, kept for the cross-check in ``benchmarks/physics.py``):
+effort-minimising solves with weak reference tracking at three imposed speeds around
+1.2 m/s × height/1.75 m (×0.8, ×1.0, ×1.2, one more at the edge), a parabola through
+the joint-work cost of transport, its minimum taken as the self-selected speed.
 """
 
 from __future__ import annotations
@@ -52,6 +52,7 @@ class GaitSimulation:
     curves: dict[str, np.ndarray] = field(default_factory=dict)
     full_cycle: bool = False
     speed_selection: dict[str, list[float]] | None = None
+    speed_source: str = "imposed"
 
     @property
     def cost_of_transport(self) -> float:
@@ -64,7 +65,7 @@ class GaitSimulation:
             "status": self.status, "objective": self.objective, "iterations": self.iterations,
             "wall_time_s": self.wall_time_s, "failure_reason": self.failure_reason,
             "measures": self.measures, "full_cycle": self.full_cycle,
-            "speed_selection": self.speed_selection,
+            "speed_selection": self.speed_selection, "speed_source": self.speed_source,
             "curves": {k: [float(x) for x in v] for k, v in self.curves.items()},
         }
 
@@ -80,6 +81,7 @@ class GaitSimulation:
             curves={k: np.asarray(v, float) for k, v in record.get("curves", {}).items()},
             full_cycle=bool(record.get("full_cycle") or False),
             speed_selection=record.get("speed_selection"),
+            speed_source=str(record.get("speed_source") or "imposed"),
         )
 
     def curves_frame(self) -> Any:
@@ -102,16 +104,18 @@ def simulate_gait(
     params: dict[str, float],
     *,
     speed_m_s: float | None = None,
+    route: str = "v2",
     timeout_s: float = DEFAULT_TIMEOUT_S,
-    mesh_intervals: int = 25,
-    tolerance: float = 1e-3,
+    mesh_intervals: int = 20,
+    tolerance: float = 1e-2,
     threads: int = 1,
     guess: str | None = None,
+    guess_height_m: float | None = None,
     retrack_on_failure: bool = True,
-    max_iterations: int = 1000,
+    max_iterations: int = 600,
     save_solution: str | None = None,
 ) -> GaitSimulation:
-    """Simulate a patient's walking with OpenSim Moco (predictive, warm-started).
+    """Simulate a patient's walking with OpenSim Moco.
 
     Parameters
     ----------
@@ -119,32 +123,49 @@ def simulate_gait(
         Musculoskeletal parameters (see :mod:`trialsim.physiology.parameters`);
         unnamed ones are nominal.
     speed_m_s
-        Average walking speed to impose; ``None`` selects the speed of minimum
-        cost of transport from three solves (see the module docstring).
+        ``None``: the body chooses its speed (v2: one free-speed solve; v1: minimum
+        joint-work cost of transport over three or four imposed-speed solves).
+        A value imposes that average speed.
+    route
+        ``"v2"`` (energy and time, compliant Achilles, toe contact) or ``"v1"``.
     timeout_s
         Hard wall-clock limit per solve (the worker process is killed).
     mesh_intervals, tolerance, threads, max_iterations
         Direct-collocation mesh, IPOPT tolerance, CasADi threads and iteration cap per solve.
-    guess
-        Path of a Moco ``.sto`` to warm-start from (default: the shipped nominal solution).
+    guess, guess_height_m
+        A Moco ``.sto``/``.sto.gz`` to warm-start from and the height of the body it
+        was solved for (default: the shipped nominal solution).
     retrack_on_failure
-        When the warm-started solve fails, track the reference with the patient's
-        model and retry from that.
+        v2: when a warm start from ``guess`` fails, retry from the nominal solution;
+        v1: track the reference with the patient's model and retry from that.
     save_solution
-        With ``speed_m_s`` given: write the Moco solution (``.sto``) to this path.
+        Write the Moco solution (``.sto``) to this path (v2, or v1 with ``speed_m_s``).
 
     Examples
     --------
-    >>> sim = simulate_gait({"strength_plantarflexors": 0.6}, speed_m_s=1.1)  # doctest: +SKIP
-    >>> sim.measures["stride_length_m"]  # doctest: +SKIP
+    >>> sim = simulate_gait({"strength_plantarflexors": 0.5})  # doctest: +SKIP
+    >>> sim.speed_source, round(sim.speed_m_s, 2)  # doctest: +SKIP
+    ('self_selected', 1.1)
     """
     try:
         resolved = resolve_parameters(params)
     except (KeyError, ValueError) as exc:
         raise SimulationError(f"invalid physics parameters: {exc}") from exc
+    if route not in ("v1", "v2"):
+        raise SimulationError(f"route: unknown physics route {route!r} (allowed: v1, v2)")
     overrides = {k: float(v) for k, v in params.items()}
     settings = {"mesh_intervals": mesh_intervals, "tolerance": tolerance, "threads": threads,
                 "max_iterations": max_iterations}
+    if route == "v2":
+        request = {"mode": "free_speed", "params": overrides, "speed_m_s": speed_m_s, "settings": settings,
+                   "guess": guess, "guess_height_m": guess_height_m, "retrack_on_failure": retrack_on_failure,
+                   "save_solution": save_solution}
+        record = run_solve(request, timeout_s=timeout_s)
+        record["params"] = overrides
+        record.setdefault("speed_source", "self_selected" if speed_m_s is None else "imposed")
+        if record.get("speed_m_s") is None:
+            record["speed_m_s"] = math.nan if speed_m_s is None else float(speed_m_s)
+        return GaitSimulation.from_record(record)
     if speed_m_s is not None:
         return _solve_one(overrides, speed_m_s, settings, timeout_s, guess, retrack_on_failure, save_solution)
     centre = default_speed_m_s(resolved["height_m"])
@@ -158,7 +179,7 @@ def simulate_gait(
     elif chosen.success and math.isclose(chosen.speed_m_s, solved[-1]):
         sims.append(_solve_one(overrides, solved[-1] * 1.2, settings, timeout_s, guess, retrack_on_failure))
         chosen = select_speed(sims)
-    return chosen
+    return _replace(chosen, speed_source="self_selected")
 
 
 def _solve_one(params: dict[str, float], speed: float, settings: dict[str, Any], timeout_s: float,

@@ -60,6 +60,8 @@ def _build_registry() -> dict[str, PhysicsParameter]:
         PhysicsParameter("neural_drive", "ratio", 1.0, 0.4, 1.0, "maximum voluntary activation (PD, stroke, CP: reduced drive)"),
         PhysicsParameter("passive_stiffness", "ratio", 1.0, 1.0, 3.0, "passive muscle stiffness relative to nominal (PD rigidity, CP spasticity)"),
         PhysicsParameter("activation_time_scale", "ratio", 1.0, 1.0, 2.5, "activation/deactivation time-constant multiplier (bradykinesia)"),
+        PhysicsParameter("vigour", "ratio", 1.0, 0.3, 1.5, "movement vigour: multiplies the cost of time in the free-speed objective (PD: reduced vigour, Mazzoni 2007)"),
+        PhysicsParameter("joint_rigidity", "ratio", 0.0, 0.0, 4.0, "extra passive joint stiffness and damping at hip, knee and ankle in units of the PD reference resistance (PD rigidity)"),
         PhysicsParameter("motor_noise", "ratio", 1.0, 0.5, 5.0, "stride-to-stride control variability relative to healthy adults (MCI, PD)"),
     ]
     for group in MUSCLE_GROUPS:

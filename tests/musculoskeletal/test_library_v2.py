@@ -1,0 +1,102 @@
+"""Library v2: design, deterministic neighbour warm start, resume, siblings (with an injected cheap solve)."""
+
+from __future__ import annotations
+
+import json
+import math
+
+import pytest
+
+from trialsim.musculoskeletal.library import library_status, load_library
+from trialsim.musculoskeletal.library_v2 import (
+    BATCH_SIZE,
+    PHENOTYPES,
+    build_library_v2,
+    design,
+    nearest_guess,
+)
+
+
+def fake_body_solve(sample, settings, timeout_s, out_dir, solution_file):
+    """Speed falls with weakness and rises with height; every 7th body fails."""
+    p = sample["params"]
+    if sample["index"] % 7 == 6 and sample["speed_m_s"] is None:
+        return {"success": False, "status": "Maximum_Iterations_Exceeded", "failure_reason": "fake failure",
+                "objective": math.nan, "iterations": 600, "wall_time_s": 0.0, "measures": {}, "curves": {}}
+    speed = sample["speed_m_s"] or 0.7 * p["height_m"] * p.get("strength_plantarflexors", 1.0) ** 0.3
+    return {"success": True, "status": "Solve_Succeeded", "failure_reason": "", "objective": 1.0,
+            "iterations": 10, "wall_time_s": 0.01, "full_cycle": any(k.endswith("_l") for k in p),
+            "speed_m_s": speed, "measures": {"gait_speed_m_s": speed, "stride_length_m": p["height_m"] * 0.8},
+            "curves": {"gait_cycle_pct": [0.0, 50.0, 100.0], "knee_flexion_r_deg": [5.0, 60.0, 5.0]}}
+
+
+def test_design_extends_and_weights_clinical_phenotypes():
+    small, large = design(20), design(60)
+    assert [s["id"] for s in small] == [s["id"] for s in large[:20]]
+    counts = {name: sum(s["phenotype"] == name for s in large) for name in PHENOTYPES}
+    assert counts["healthy"] == 15 and counts["parkinsons"] == 15 and counts["cerebral_palsy"] == 12
+    assert counts["healthy"] + counts["broad"] < counts["parkinsons"] + counts["cerebral_palsy"] + counts["stroke"]
+    pd = [s for s in large if s["phenotype"] == "parkinsons"]
+    assert all(s["params"]["vigour"] <= 1.0 for s in pd)
+    assert all(s["params"]["passive_stiffness"] <= 1.3 for s in pd)  # rigidity is joint-level in v2
+    assert max(s["params"]["joint_rigidity"] for s in pd) > 1.5
+    cp = [s for s in large if s["phenotype"] == "cerebral_palsy"]
+    assert min(s["params"]["age_years"] for s in cp) < 10 and min(s["params"]["height_m"] for s in cp) < 1.3
+    assert all(s["speed_m_s"] is None for s in large)
+    assert len({s["id"] for s in large}) == 60
+
+
+def test_nearest_guess_matches_cycle_type_and_breaks_ties_by_index():
+    samples = design(20)
+    healthy = [s for s in samples if s["phenotype"] == "healthy"]
+    finished = [{**s, "full_cycle": False} for s in samples[:8]]
+    guess = nearest_guess(healthy[-1], finished)
+    assert guess is not None and not guess["full_cycle"]
+    stroke = next(s for s in samples if s["phenotype"] == "stroke")
+    assert nearest_guess(stroke, finished) is None  # no full-cycle neighbour → nominal guess
+    twin = {**finished[0], "index": 99}
+    assert nearest_guess(finished[0], [twin, finished[0]])["index"] == finished[0]["index"]
+
+
+def test_warm_start_comes_from_earlier_batches_and_is_worker_independent(tmp_path):
+    n = 3 * BATCH_SIZE
+    build_library_v2(tmp_path / "w1", n=n, workers=0, solve_fn=fake_body_solve)
+    build_library_v2(tmp_path / "w2", n=n, workers=2, solve_fn=fake_body_solve)
+    records = {}
+    for name in ("w1", "w2"):
+        records[name] = {json.loads(p.read_text())["id"]: json.loads(p.read_text())
+                         for p in (tmp_path / name / "sims").glob("*.json")}
+    assert records["w1"].keys() == records["w2"].keys()
+    by_index = {r["index"]: r for r in records["w1"].values()}
+    for rec in records["w1"].values():
+        assert rec["guess_id"] == records["w2"][rec["id"]]["guess_id"]
+        if rec["index"] < BATCH_SIZE:
+            assert rec["guess_id"] is None
+        elif rec["guess_id"] is not None:
+            neighbour = next(r for r in records["w1"].values() if r["id"] == rec["guess_id"])
+            assert neighbour["index"] // BATCH_SIZE < rec["index"] // BATCH_SIZE
+            assert neighbour["success"]
+    assert any(r["guess_id"] for r in by_index.values())
+    sims = load_library(tmp_path / "w1").simulations
+    assert set(sims["speed_source"]) == {"self_selected"}
+    ok = sims[sims["success"]]
+    assert ok["gait_speed_m_s"].notna().all() and ok["speed_target_m_s"].isna().all()
+
+
+def test_resume_and_imposed_speed_siblings(tmp_path):
+    out = tmp_path / "lib"
+    build_library_v2(out, n=BATCH_SIZE, workers=0, solve_fn=fake_body_solve)
+
+    def exploding(*args):
+        raise AssertionError("finished bodies must not be solved again")
+
+    build_library_v2(out, n=BATCH_SIZE, workers=0, solve_fn=exploding)
+    build_library_v2(out, n=BATCH_SIZE, workers=0, solve_fn=fake_body_solve, speed_siblings=2)
+    status = library_status(out)
+    assert status["converged_by_speed_source"]["imposed"] == 4
+    sims = load_library(out).simulations
+    siblings = sims[sims["speed_source"] == "imposed"]
+    for _, row in siblings.iterrows():
+        body = sims[(sims["design_index"] == row["body_index"]) & (sims["speed_source"] == "self_selected")].iloc[0]
+        assert row["speed_target_m_s"] / body["gait_speed_m_s"] == pytest.approx(0.8, abs=1e-3) or \
+            row["speed_target_m_s"] / body["gait_speed_m_s"] == pytest.approx(1.2, abs=1e-3)

@@ -1,0 +1,224 @@
+"""Free-speed predictive gait (physics v2): speed is an output of one solve.
+
+The body chooses its gait, speed included, by minimising energy *and* time per
+distance walked (Carlisle & Kuo 2023, eLife 12:e81939: people trade metabolic
+energy against a cost of time; slowness in PD reads as reduced vigour, Mazzoni,
+Hristova & Krakauer 2007, J Neurosci 27:7105)::
+
+    J = [ ∫ (Ė_muscles + m·(b + c_t·vigour)) dt ] / (m · D)      energy and time, J/kg/m
+        + w_u · ∫ Σ u³ dt / D                                     control regularisation
+
+- Ė_muscles: OpenSim's smoothed Bhargava 2004 muscle metabolics (tanh smoothing,
+  as in Moco's metabolics examples), every muscle;
+- b = 1.2 W/kg resting rate (Waters & Mulroy 1999, Gait Posture 9:207);
+- c_t: the cost of time, W/kg — one constant for everybody, calibrated once on
+  nominal adults against Bohannon & Williams Andrews 2011 (REFERENCE §2); see
+  :data:`TIME_COST_W_KG` and ``benchmarks/physics.py --calibrate``;
+- vigour: the patient's ``vigour`` parameter (1 = healthy);
+- D: the pelvis displacement over the solved (half) cycle, so the problem has
+  no speed constraint and a free duration: speed = D / T is what the body picks.
+
+The cost of time is added to the metabolics component's basal term (a rate per kg
+integrated over time, then divided by distance: exactly c_t / speed per metre).
+There is no reference-tracking term: nothing pins timing to healthy adults. The
+guess is the nearest finished body's solution (library warm start) or the shipped
+nominal solution.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from typing import Any
+
+from trialsim.musculoskeletal.gait import (
+    SolverSettings,
+    SolveOutcome,
+    _adapt_guess,
+    _configure_solver,
+    _outcome,
+    is_asymmetric,
+    model_processor,
+    periodicity_goal,
+)
+from trialsim.musculoskeletal.reference_kinematics import reference_stride_time_s
+from trialsim.physiology.parameters import resolve_parameters
+
+#: resting metabolic rate, W/kg (Waters & Mulroy 1999)
+BASAL_W_KG = 1.2
+#: cost of time, W/kg, for vigour 1 — calibrated on nominal adults (see module docstring)
+TIME_COST_W_KG = 1.5
+#: weight of the control regulariser (Σu³ per metre); keeps reserves idle and the
+#: problem well conditioned without setting the speed
+EFFORT_WEIGHT = 1.0
+METABOLICS = "metabolics"
+#: speed of the guess (m/s at 1.75 m, scaled with height); the solve moves away from it freely
+SPEED_GUESS_M_S = 1.2
+COMPLIANT_ACHILLES = True
+
+
+#: Achilles tendon strain at maximum isometric force for soleus and gastrocnemius:
+#: normalised tendon stiffness k_T = 17.5 (half the generic 35 of De Groote et al.
+#: 2016), as in PredSim's 2-D settings for the triceps surae (Falisse et al. 2019,
+#: J R Soc Interface 16:20190402; strain = ln(6.25)/k_T − 0.005 ≈ 0.10)
+ACHILLES_TENDON_STRAIN = 0.10
+ACHILLES_MUSCLES = ("soleus", "gastroc")
+
+
+def make_achilles_compliant(model: Any) -> None:
+    """Soleus and gastrocnemius get a compliant tendon (implicit DGF dynamics); others stay rigid."""
+    import opensim as osim
+
+    muscles = model.updMuscles()
+    for i in range(muscles.getSize()):
+        muscle = osim.DeGrooteFregly2016Muscle.safeDownCast(muscles.get(i))
+        if muscle is None or not muscle.getName().startswith(ACHILLES_MUSCLES):
+            continue
+        muscle.set_ignore_tendon_compliance(False)
+        muscle.set_tendon_compliance_dynamics_mode("implicit")
+        muscle.set_tendon_strain_at_one_norm_force(ACHILLES_TENDON_STRAIN)
+    model.finalizeConnections()
+
+
+def add_metabolics(osim: Any, model: Any, *, body_mass_kg: float, time_cost_w_kg: float) -> None:
+    """Add a smoothed Bhargava 2004 component whose basal term carries rest + cost of time."""
+    metabolics = osim.Bhargava2004SmoothedMuscleMetabolics()
+    metabolics.setName(METABOLICS)
+    metabolics.set_use_smoothing(True)
+    metabolics.set_smoothing_type("tanh")
+    metabolics.set_velocity_smoothing(10.0)
+    metabolics.set_power_smoothing(10.0)
+    metabolics.set_heat_rate_smoothing(10.0)
+    metabolics.set_basal_coefficient(BASAL_W_KG + time_cost_w_kg)
+    metabolics.set_basal_exponent(1.0)
+    muscles = model.getMuscles()
+    for i in range(muscles.getSize()):
+        metabolics.addMuscle(muscles.get(i).getName(), muscles.get(i))
+    model.addComponent(metabolics)
+    model.finalizeConnections()
+
+
+def solve_free_speed(
+    params: dict[str, float],
+    *,
+    settings: SolverSettings,
+    guess: Any = None,
+    guess_height_m: float | None = None,
+    full_cycle: bool | None = None,
+    time_cost_w_kg: float | None = None,
+    speed_m_s: float | None = None,
+    compliant_achilles: bool = COMPLIANT_ACHILLES,
+) -> SolveOutcome:
+    """One predictive solve with free duration and no speed constraint.
+
+    Parameters
+    ----------
+    params
+        Musculoskeletal parameters (unnamed ones nominal); ``vigour`` scales the cost of time.
+    settings
+        Collocation settings.
+    guess
+        A MocoTrajectory or ``.sto``/``.sto.gz`` path to warm-start from (default:
+        shipped nominal), made for a body of height ``guess_height_m`` (default 1.75 m):
+        its stride is scaled to this body (Froude-similar timing).
+    time_cost_w_kg
+        Override of :data:`TIME_COST_W_KG` (used by the calibration only).
+    speed_m_s
+        ``None`` (default): the speed is free. A value imposes that average speed
+        (same body, same objective: the imposed-speed mode for dose–response and
+        cross-checks).
+    compliant_achilles
+        Compliant soleus/gastrocnemius tendons (:data:`ACHILLES_TENDON_STRAIN`).
+    """
+    import opensim as osim
+
+    start = time.perf_counter()
+    p = resolve_parameters(params)
+    full = is_asymmetric(p) if full_cycle is None else full_cycle
+    scale = p["height_m"] / 1.75
+    c_t = (TIME_COST_W_KG if time_cost_w_kg is None else time_cost_w_kg) * p["vigour"]
+    model = model_processor(p).process()
+    if compliant_achilles:
+        make_achilles_compliant(model)
+    add_metabolics(osim, model, body_mass_kg=p["body_mass_kg"], time_cost_w_kg=c_t)
+    model.initSystem()
+
+    study = osim.MocoStudy()
+    study.setName("free_speed")
+    problem = study.updProblem()
+    problem.setModelAsCopy(model)
+    half = 0.5 * reference_stride_time_s() * math.sqrt(scale)
+    factor = 2.0 if full else 1.0
+    problem.setTimeBounds(osim.MocoInitialBounds(0.0), osim.MocoFinalBounds(factor * 0.55 * half, factor * 1.6 * half))
+    problem.setStateInfo("/jointset/ground_pelvis/pelvis_tx/value", [-0.5, 5.0], 0.0)
+    problem.setStateInfo("/jointset/ground_pelvis/pelvis_ty/value", [0.6 * scale, 1.2 * scale])
+    problem.setStateInfo("/jointset/ground_pelvis/pelvis_tilt/value", [-math.radians(30), math.radians(20)])
+    problem.setStateInfoPattern("/jointset/.*/speed", [-20.0, 20.0])
+    problem.addGoal(periodicity_goal(model, full_cycle=full))
+    energy = osim.MocoOutputGoal("energy_and_time", 1.0 / p["body_mass_kg"])
+    energy.setOutputPath(f"/{METABOLICS}|total_metabolic_rate")
+    energy.setDivideByDisplacement(True)
+    problem.addGoal(energy)
+    if speed_m_s is not None:
+        speed_goal = osim.MocoAverageSpeedGoal("speed")
+        speed_goal.set_desired_average_speed(float(speed_m_s))
+        problem.addGoal(speed_goal)
+    effort = osim.MocoControlGoal("effort", EFFORT_WEIGHT)
+    effort.setExponent(3)
+    effort.setDivideByDisplacement(True)
+    problem.addGoal(effort)
+
+    solver = study.initCasADiSolver()
+    _configure_solver(solver, settings)
+    guess_scale = (guess_height_m or 1.75) / 1.75
+    if isinstance(guess, str) and guess.endswith(".gz"):
+        from trialsim.musculoskeletal.metabolics import load_solution
+
+        guess = load_solution(guess)
+    if guess is None:
+        own_speed = SPEED_GUESS_M_S
+    else:
+        own_speed = solution_speed_m_s(osim.MocoTrajectory(guess) if isinstance(guess, str) else guess)
+    guess_speed = own_speed * math.sqrt(scale / guess_scale) if speed_m_s is None else float(speed_m_s)
+    traj = _adapt_guess(solver, guess, scale=scale, speed_m_s=guess_speed, full_cycle=full, guess_scale=guess_scale)
+    solver.setGuess(traj)
+    solution = study.solve()
+    return _outcome(study, solution, model, start, full)
+
+
+def solution_speed_m_s(solution: Any) -> float:
+    """Average speed of a solved (half or full) cycle: pelvis displacement / duration."""
+    import numpy as np
+
+    x = np.asarray(solution.getStateMat("/jointset/ground_pelvis/pelvis_tx/value"), float)
+    t = np.asarray(solution.getTimeMat(), float)
+    return float((x[-1] - x[0]) / (t[-1] - t[0]))
+
+
+def energy_measures(outcome: SolveOutcome, params: dict[str, float]) -> dict[str, float]:
+    """Muscle metabolic power and costs of transport of a solved cycle (from the solve's own model).
+
+    Gross cost adds the resting 1.2 W/kg (not the cost of time, which is a valuation,
+    not an energy): ``metabolic_cost_of_transport_j_kg_m``; net: muscles only.
+    """
+    import numpy as np
+    import opensim as osim
+    from scipy.integrate import trapezoid
+
+    p = resolve_parameters(params)
+    study = osim.MocoStudy()
+    study.updProblem().setModelAsCopy(outcome.model)
+    output = f"/{METABOLICS}|total_metabolic_rate"
+    table = study.analyze(outcome.solution, [output.replace("|", "\\|")])
+    column = list(table.getColumnLabels()).index(output)
+    t = np.asarray(table.getIndependentColumn(), float)
+    rate_w = np.asarray(table.getDependentColumnAtIndex(column).to_numpy(), float)
+    metabolics = osim.Bhargava2004SmoothedMuscleMetabolics.safeDownCast(outcome.model.getComponent(METABOLICS))
+    basal_w = metabolics.get_basal_coefficient() * p["body_mass_kg"] ** metabolics.get_basal_exponent()
+    muscle_w_kg = (float(trapezoid(rate_w, t)) / float(t[-1] - t[0]) - basal_w) / p["body_mass_kg"]
+    speed = solution_speed_m_s(outcome.solution)
+    return {"muscle_metabolic_power_w_kg": muscle_w_kg,
+            "metabolic_power_w_kg": muscle_w_kg + BASAL_W_KG,
+            "metabolic_cost_of_transport_j_kg_m": (muscle_w_kg + BASAL_W_KG) / speed,
+            "net_metabolic_cost_of_transport_j_kg_m": muscle_w_kg / speed,
+            "time_cost_w_kg": float(metabolics.get_basal_coefficient() - BASAL_W_KG)}

@@ -1,0 +1,303 @@
+"""Simulation library v2: one free-speed solve per body, warm-started from its nearest neighbour.
+
+Every body walks at the speed it chooses (:mod:`.free_speed`: energy and time per
+metre), so ``speed_source`` is ``self_selected``; imposed-speed siblings of a subset
+of bodies (``speed_source = imposed``) show how the same body's gait changes with
+speed (dose–response, cross-checks).
+
+Design
+------
+A scrambled Sobol sequence per phenotype, interleaved by a fixed 20-slot pattern
+weighted toward the clinical phenotypes (healthy 5, Parkinson's 5, cerebral palsy 4,
+stroke 3, broad 3), so a longer library extends a shorter one. Ranges and sources:
+
+- ``healthy``: adults 20–85 y, strength 0.8–1.2 per group; vigour 0.8–1.2 (people
+  differ in how they value time: Carlisle & Kuo 2023, eLife 12:e81939).
+- ``parkinsons``: 55–85 y; vigour 0.5–1.0 (reduced vigour, Mazzoni, Hristova &
+  Krakauer 2007, J Neurosci 27:7105); lead-pipe joint rigidity 0–2.5 units of the
+  mean PD–control difference of Wright et al. 2007 (Exp Brain Res, axial
+  hypertonicity; :func:`.model._add_rigidity`); bradykinesia as slower activation
+  ×1.1–2.0; neural drive 0.75–1.0; mild weakness 0.75–1.0; passive muscle stiffness
+  only 1.0–1.3 (Tan et al. 2016, Mov Disord: PD muscle is not stiffer; v1's global
+  stiffness 1.2–2.5 abolished knee flexion, r −0.90).
+- ``cerebral_palsy``: children and young adults 6–25 y, 1.10–1.75 m; contracture of
+  knee flexors, plantar flexors (fibre length 0.7–1.0) and hip flexors (0.8–1.0);
+  weakness 0.5–0.9; stiffer passive muscle 1.0–1.8 (altered muscle–tendon
+  properties explained crouch better than spasticity: Falisse et al. 2020, Front Hum
+  Neurosci 14:40). Velocity-dependent stretch reflexes (Falisse 2018) are NOT
+  modelled; the stiffer passive fibres stand in for the tone they add.
+- ``stroke``: 45–85 y; unilateral (left) weakness 0.3–0.8 of every group (paretic knee
+  extensors 0.73 of the other side on average, Watanabe 2015), neural drive 0.8–1.0,
+  vigour 0.6–1.0, slower activation ×1.0–1.5; full-cycle solves.
+- ``broad``: every core parameter over a walking-compatible range.
+
+Warm start, deterministic whatever the worker count: samples are solved in batches of
+:data:`BATCH_SIZE` in design order; a sample starts from the converged solution of its
+nearest neighbour (parameters scaled by their registry ranges) among *earlier
+batches*, of the same cycle type (half or full), or from the shipped nominal
+solution when there is none. A batch starts when the previous one has finished, so
+the guess of every sample is fixed by the design alone. Solves are limited by
+iterations (deterministic), the wall-clock timeout is only a safety net.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+from collections import Counter
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from trialsim.musculoskeletal.library import (
+    _atomic_write,
+    _refuse_other_settings,
+    consolidate,
+    load_library,
+    run_sample,
+    sample_id,
+    SimulationLibrary,
+    solution_path,
+)
+from trialsim.physiology.parameters import MUSCLE_GROUPS, PARAMETERS
+
+log = logging.getLogger(__name__)
+
+BodySolveFn = Callable[[dict[str, Any], dict[str, Any], float, str, "str | None"], dict[str, Any]]
+
+LIBRARY_VERSION = 2
+PATTERN = ("healthy", "parkinsons", "cerebral_palsy", "stroke", "healthy", "parkinsons", "broad",
+           "cerebral_palsy", "healthy", "parkinsons", "stroke", "cerebral_palsy", "broad", "healthy",
+           "parkinsons", "cerebral_palsy", "stroke", "healthy", "parkinsons", "broad")
+_STRENGTH = [f"strength_{g}" for g in MUSCLE_GROUPS]
+PHENOTYPES: dict[str, dict[str, tuple[float, float]]] = {
+    "healthy": {"height_m": (1.50, 1.95), "bmi": (19.0, 29.0), "age_years": (20.0, 85.0),
+                "vigour": (0.8, 1.2), **{s: (0.8, 1.2) for s in _STRENGTH}},
+    "parkinsons": {"height_m": (1.50, 1.90), "bmi": (20.0, 30.0), "age_years": (55.0, 85.0),
+                   "vigour": (0.5, 1.0), "joint_rigidity": (0.0, 2.5), "activation_time_scale": (1.1, 2.0),
+                   "neural_drive": (0.75, 1.0), "strength_all": (0.75, 1.0), "passive_stiffness": (1.0, 1.3)},
+    "cerebral_palsy": {"height_m": (1.10, 1.75), "bmi": (15.0, 23.0), "age_years": (6.0, 25.0),
+                       "vigour": (0.8, 1.1), "fiber_length_knee_flexors": (0.7, 1.0),
+                       "fiber_length_plantarflexors": (0.7, 1.0), "fiber_length_hip_flexors": (0.8, 1.0),
+                       "strength_all": (0.5, 0.9), "passive_stiffness": (1.0, 1.8)},
+    "stroke": {"height_m": (1.55, 1.90), "bmi": (20.0, 30.0), "age_years": (45.0, 85.0),
+               "vigour": (0.6, 1.0), "strength_all_l": (0.3, 0.8), "neural_drive": (0.8, 1.0),
+               "activation_time_scale": (1.0, 1.5)},
+    "broad": {"height_m": (1.30, 1.95), "bmi": (17.0, 30.0), "age_years": (10.0, 85.0),
+              "vigour": (0.6, 1.2), "joint_rigidity": (0.0, 2.0), "neural_drive": (0.7, 1.0),
+              "passive_stiffness": (1.0, 1.8), "activation_time_scale": (1.0, 1.8),
+              **{s: (0.6, 1.2) for s in _STRENGTH}, **{f"fiber_length_{g}": (0.85, 1.05) for g in MUSCLE_GROUPS}},
+}
+#: library v2 solver settings: mesh 20, tolerance 1e-2 as v1 (BENCHMARKS: measures within
+#: 1.3 % of mesh 25 / 1e-3); the iteration cap, not the clock, ends a hopeless solve
+LIBRARY_SETTINGS: dict[str, Any] = {"mesh_intervals": 20, "tolerance": 1e-2, "max_iterations": 600}
+BATCH_SIZE = 8
+#: imposed-speed siblings: factors of the body's own self-selected speed
+SIBLING_FACTORS = (0.8, 1.2)
+SIBLING_PHENOTYPES = ("healthy", "parkinsons", "cerebral_palsy")
+SIBLING_INDEX_BASE = 100_000
+
+
+def design(n: int, *, seed: int = 0) -> list[dict[str, Any]]:
+    """The first ``n`` bodies of the v2 design: ``{"index", "phenotype", "params", "id"}``."""
+    from scipy.stats import qmc
+
+    counts = Counter(PATTERN[i % len(PATTERN)] for i in range(n))
+    points = {}
+    for k, (name, ranges) in enumerate(PHENOTYPES.items()):
+        if counts[name]:
+            sobol = qmc.Sobol(len(ranges), scramble=True, seed=np.random.default_rng([seed, 2, k]))
+            points[name] = sobol.random_base2(max(1, math.ceil(math.log2(counts[name]))))[: counts[name]]
+    used: Counter[str] = Counter()
+    samples = []
+    for i in range(n):
+        name = PATTERN[i % len(PATTERN)]
+        u = points[name][used[name]]
+        used[name] += 1
+        values = {key: lo + float(x) * (hi - lo) for (key, (lo, hi)), x in zip(PHENOTYPES[name].items(), u, strict=True)}
+        params = _to_params(values)
+        samples.append({"index": i, "phenotype": name, "params": params, "speed_m_s": None,
+                        "id": body_id(params)})
+    return samples
+
+
+def body_id(params: dict[str, float], speed_m_s: float | None = None) -> str:
+    """sha256 of a v2 solve's inputs (``None`` speed = self-selected)."""
+    return sample_id(params, -1.0 if speed_m_s is None else speed_m_s, {"library_version": LIBRARY_VERSION})
+
+
+def _to_params(values: dict[str, float]) -> dict[str, float]:
+    height = values.pop("height_m")
+    bmi = values.pop("bmi")
+    params = {"height_m": height, "body_mass_kg": float(np.clip(bmi * height**2, 20.0, 140.0))}
+    for key, v in values.items():
+        if key == "strength_all":
+            params.update({s: v for s in _STRENGTH})
+        elif key == "strength_all_l":
+            params.update({f"{s}_l": v for s in _STRENGTH})
+        else:
+            params[key] = v
+    return {k: round(float(np.clip(v, PARAMETERS[k].low, PARAMETERS[k].high)), 4) for k, v in params.items()}
+
+
+def _scaled(params: dict[str, float]) -> dict[str, float]:
+    out = {}
+    for name, p in PARAMETERS.items():
+        out[name] = (params.get(name, p.nominal) - p.nominal) / (p.high - p.low)
+    return out
+
+
+def nearest_guess(sample: dict[str, Any], finished: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """The finished record nearest ``sample`` in scaled parameter space (same cycle type; ties → lower index)."""
+    from trialsim.musculoskeletal.gait import is_asymmetric
+    from trialsim.physiology.parameters import resolve_parameters
+
+    full = is_asymmetric(resolve_parameters(sample["params"]))
+    target = _scaled(sample["params"])
+    best, best_d = None, math.inf
+    for rec in sorted(finished, key=lambda r: r["index"]):
+        if bool(rec.get("full_cycle")) != full:
+            continue
+        other = _scaled(rec["params"])
+        d = math.sqrt(sum((target[k] - other[k]) ** 2 for k in target))
+        if d < best_d:
+            best, best_d = rec, d
+    return best
+
+
+def build_library_v2(
+    out_dir: str | Path,
+    *,
+    n: int,
+    workers: int = 1,
+    scheduler_address: str | None = None,
+    seed: int = 0,
+    timeout_s: float = 1800.0,
+    settings: dict[str, Any] | None = None,
+    speed_siblings: int = 0,
+    quiet: bool = True,
+    solve_fn: BodySolveFn | None = None,
+) -> SimulationLibrary:
+    """Run (or resume) the first ``n`` v2 bodies, batch by batch, then ``speed_siblings`` bodies'
+    imposed-speed siblings (0.8 and 1.2 × their own speed, warm-started from their own solution).
+
+    ``solve_fn(sample, settings, timeout_s, out_dir, solution_file)`` replaces the real
+    solve (:func:`solve_body`) in tests; the sample carries its ``guess_id``.
+
+    Examples
+    --------
+    >>> lib = build_library_v2("runs/lib2", n=16, workers=2)  # doctest: +SKIP
+    """
+    from trialsim.execution.tasks import run_tasks
+
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    settings = dict(LIBRARY_SETTINGS if settings is None else settings)
+    _refuse_other_settings(out, settings)
+    samples = design(n, seed=seed)
+    _atomic_write(out / "design.json", json.dumps({"library_version": LIBRARY_VERSION, "seed": seed, "n": n,
+                                                   "speed_siblings": speed_siblings, "settings": settings,
+                                                   "timeout_s": timeout_s, "batch_size": BATCH_SIZE,
+                                                   "samples": samples}))
+    for start in range(0, len(samples), BATCH_SIZE):
+        batch = samples[start:start + BATCH_SIZE]
+        pending = [s for s in batch if not (out / "sims" / f"{s['id']}.json").exists()]
+        if not pending:
+            continue
+        finished = [r for r in _records_by_id(out).values() if r.get("success") and r.get("speed_source") == "self_selected"
+                    and r["index"] < start]
+        jobs = {}
+        for s in pending:
+            neighbour = nearest_guess(s, finished)
+            jobs[s["id"]] = {**s, "guess_id": None if neighbour is None else neighbour["id"]}
+        run_tasks(list(jobs), _BodyTask(jobs, str(out), settings, timeout_s, solve_fn), workers=workers,
+                  scheduler=scheduler_address, description=f"bodies {start}-{start + len(batch) - 1}", quiet=quiet)
+        consolidate(out)
+    if speed_siblings:
+        _build_siblings(out, samples, speed_siblings, settings, timeout_s, workers, scheduler_address, quiet, solve_fn)
+    consolidate(out)
+    return load_library(out)
+
+
+def _build_siblings(out: Path, samples: list[dict[str, Any]], k: int, settings: dict[str, Any], timeout_s: float,
+                    workers: int, scheduler: str | None, quiet: bool, solve_fn: BodySolveFn | None) -> None:
+    from trialsim.execution.tasks import run_tasks
+
+    records = _records_by_id(out)
+    bodies = [s for s in samples if s["phenotype"] in SIBLING_PHENOTYPES][:k]
+    jobs = {}
+    for rank, body in enumerate(bodies):
+        rec = records.get(body["id"])
+        if not rec or not rec.get("success"):
+            continue
+        for j, factor in enumerate(SIBLING_FACTORS):
+            speed = round(float(rec["speed_m_s"]) * factor, 4)
+            sib = {"index": SIBLING_INDEX_BASE + len(SIBLING_FACTORS) * rank + j, "phenotype": body["phenotype"],
+                   "params": body["params"], "speed_m_s": speed, "id": body_id(body["params"], speed),
+                   "sibling_of": body["index"], "guess_id": body["id"]}
+            if not (out / "sims" / f"{sib['id']}.json").exists():
+                jobs[sib["id"]] = sib
+    if jobs:
+        run_tasks(list(jobs), _BodyTask(jobs, str(out), settings, timeout_s, solve_fn), workers=workers,
+                  scheduler=scheduler, description="imposed-speed siblings", quiet=quiet)
+
+
+def _records_by_id(out: Path) -> dict[str, dict[str, Any]]:
+    records = {}
+    for path in sorted((out / "sims").glob("*.json")):
+        try:
+            rec = json.loads(path.read_text())
+        except (OSError, json.JSONDecodeError):
+            continue
+        records[rec["id"]] = rec
+    return records
+
+
+def solve_body(sample: dict[str, Any], settings: dict[str, Any], timeout_s: float, out_dir: str,
+               solution_file: str | None) -> dict[str, Any]:
+    """The real v2 solve of one library sample (worker subprocess, hard timeout)."""
+    from trialsim.musculoskeletal.runner import run_solve
+
+    guess, guess_height = None, None
+    if sample.get("guess_id"):
+        path = solution_path(out_dir, sample["guess_id"])
+        if path is not None:
+            guess = str(path.resolve())
+            neighbour = json.loads((Path(out_dir) / "sims" / f"{sample['guess_id']}.json").read_text())
+            guess_height = float(neighbour["params"].get("height_m", 1.75))
+    request = {"mode": "free_speed", "params": sample["params"], "speed_m_s": sample["speed_m_s"],
+               "settings": {**settings, "threads": 1}, "guess": guess, "guess_height_m": guess_height,
+               "retrack_on_failure": True, "save_solution": solution_file}
+    record = run_solve(request, timeout_s=timeout_s)
+    record["guess_id"] = sample.get("guess_id") if guess else None
+    record.setdefault("speed_source", "self_selected" if sample["speed_m_s"] is None else "imposed")
+    return record
+
+
+class _BodyTask:
+    """Picklable task: solve one v2 sample by id (``run_sample`` writes its record)."""
+
+    def __init__(self, jobs: dict[str, dict[str, Any]], out: str, settings: dict[str, Any], timeout_s: float,
+                 solve_fn: BodySolveFn | None = None) -> None:
+        self.jobs, self.out, self.settings, self.timeout_s, self.solve_fn = jobs, out, settings, timeout_s, solve_fn
+
+    def __call__(self, sim_id: str) -> dict[str, Any]:
+        sample = self.jobs[sim_id]
+        body_solve = self.solve_fn or solve_body
+
+        def solve(params: dict[str, float], speed: float, settings: dict[str, Any], timeout_s: float,
+                  solution_file: str | None = None) -> dict[str, Any]:
+            record = body_solve(sample, settings, timeout_s, self.out, solution_file)
+            record.setdefault("guess_id", sample.get("guess_id"))
+            record.setdefault("speed_source", "self_selected" if sample["speed_m_s"] is None else "imposed")
+            if "sibling_of" in sample:
+                record["sibling_of"] = sample["sibling_of"]
+            return record
+
+        solve.saves_solution = True  # type: ignore[attr-defined]
+        result = run_sample(sample, self.out, self.settings, self.timeout_s, solve)
+        log.info("body %s done success=%s", sim_id, result.get("success"))
+        return result
