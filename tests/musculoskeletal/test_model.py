@@ -23,7 +23,7 @@ def test_structure(nominal):
     assert nominal.getMuscles().getSize() == 18
     spheres = [nominal.getForceSet().get(i).getName() for i in range(nominal.getForceSet().getSize())
                if nominal.getForceSet().get(i).getConcreteClassName() == "SmoothSphereHalfSpaceForce"]
-    assert len(spheres) == 4
+    assert len(spheres) == 6  # heel, metatarsal heads and toe tip per foot (v2)
 
 
 def test_roundtrip_osim(nominal, tmp_path):
