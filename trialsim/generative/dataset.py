@@ -36,10 +36,14 @@ from typing import Any
 import numpy as np
 
 from trialsim.errors import InputFileError
-from trialsim.physiology.parameters import PARAMETERS
+from trialsim.physiology.parameters import PARAMETERS, PHYSICS_V2_PARAMETERS
 
-#: parameters the physics uses (features of the generator); motor_noise only drives variability
-FEATURE_PARAMETERS: tuple[str, ...] = tuple(name for name in PARAMETERS if name != "motor_noise")
+#: parameters the physics uses (features of the generator); motor_noise only drives variability.
+#: The physics-v2 parameters (vigour, joint rigidity) are nominal throughout the v1 library the
+#: shipped checkpoint learned from; they join the features when it is retrained on library v2.
+FEATURE_PARAMETERS: tuple[str, ...] = tuple(
+    name for name in PARAMETERS if name != "motor_noise" and name not in PHYSICS_V2_PARAMETERS
+)
 SPEED_FEATURE = "log_relative_speed"
 TARGETS: tuple[str, ...] = (
     "log_stride_time_s", "stance_pct", "double_support_pct", "peak_knee_flexion_swing_deg", "log_work_rate_w_kg",

@@ -296,20 +296,36 @@ def _add_rigidity(osim: Any, model: Any, p: dict[str, float]) -> None:
             model.addForce(force)
 
 
+#: knee flexion (deg) at which a muscle's NOMINAL fibre is at optimal length; others: the
+#: neutral pose. Knee-extensor torque peaks at 60–70° of flexion (Pincivero et al. 2004,
+#: J Biomech 37:1689), so the quadriceps' optimum is set at 60°. With the optimum at full
+#: extension (v1), 60° of swing knee flexion stretched the vasti onto their passive curve
+#: (17 N·m of passive extension moment at 60°, measured on the nominal model; published
+#: passive knee moments there are a few N·m, Riener & Edrich 1999, J Biomech 32:539),
+#: and predictive solves without tracking swung a straight knee.
+OPTIMAL_KNEE_FLEXION_DEG: dict[str, float] = {"vasti": 60.0, "rect_fem": 60.0}
+
+
 def _set_tendon_slack_lengths(model: Any, body: Anthropometry) -> None:
-    """Tendon slack = MTU length in the neutral pose − NOMINAL optimal fibre length (scaled)."""
+    """Tendon slack = MTU length at the muscle's reference pose − NOMINAL optimal fibre length (scaled).
+
+    The reference pose is neutral except for the knee of :data:`OPTIMAL_KNEE_FLEXION_DEG`.
+    """
     state = model.initSystem()
-    for c in range(model.getCoordinateSet().getSize()):
-        coord = model.getCoordinateSet().get(c)
-        if coord.getName() != "pelvis_ty":
-            coord.setValue(state, 0.0, False)
-    model.realizePosition(state)
     lengths = {}
-    for spec in MUSCLES:
-        for side in SIDES:
-            name = muscle_name(spec, side)
-            muscle = model.getMuscles().get(name)
-            lengths[name] = muscle.getLength(state) - spec.optimal_fiber_length_m * body.length_scale
+    for knee_deg in sorted({0.0, *OPTIMAL_KNEE_FLEXION_DEG.values()}):
+        for c in range(model.getCoordinateSet().getSize()):
+            coord = model.getCoordinateSet().get(c)
+            if coord.getName() != "pelvis_ty":
+                coord.setValue(state, -math.radians(knee_deg) if coord.getName().startswith("knee_angle") else 0.0, False)
+        model.realizePosition(state)
+        for spec in MUSCLES:
+            if OPTIMAL_KNEE_FLEXION_DEG.get(spec.name, 0.0) != knee_deg:
+                continue
+            for side in SIDES:
+                name = muscle_name(spec, side)
+                muscle = model.getMuscles().get(name)
+                lengths[name] = muscle.getLength(state) - spec.optimal_fiber_length_m * body.length_scale
     for name, slack in lengths.items():
         model.updMuscles().get(name).set_tendon_slack_length(slack)
     model.finalizeConnections()

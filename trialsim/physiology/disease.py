@@ -13,6 +13,14 @@ Sources
   as increased passive stiffness, bradykinesia as slower activation (Morris et al.
   1994, Brain 117:1169; Zanardi et al. 2021, Sci Rep 11:752). H&Y stage ↔ MDS-UPDRS III
   means approximate Skorvanek et al. 2017 (Mov Disord Clin Pract 4:536).
+  Physics v2 parameters: reduced vigour (Mazzoni, Hristova & Krakauer 2007, J Neurosci
+  27:7105: PD patients move slowly by implicit choice, not incapacity), 1 − 0.006 per
+  UPDRS III point (0.84 at the H&Y 2 mean of 26); lead-pipe joint rigidity in units of
+  the mean PD–control difference of Wright et al. 2007 (Exp Brain Res; hip torsional
+  resistance 5.07 vs 3.51 N·m OFF medication, r 0.73 with UPDRS), UPDRS III / 32 (1 at the
+  H&Y 2.5 mean). The global ``passive_stiffness`` is kept for the v1 generator, which was
+  trained on it; the v2 library holds PD passive stiffness to 1.0–1.3 (Tan et al. 2016,
+  Mov Disord: PD muscle is not passively stiffer) and models rigidity at the joints.
 - Cerebral palsy: weakness (~50–70 % of typical strength, Wiley & Damiano 1998,
   Dev Med Child Neurol 40:100), short hamstrings/plantar-flexors (contracture) and
   spasticity, worse with GMFCS level.
@@ -66,6 +74,8 @@ def parkinsons_effects(updrs_iii: np.ndarray) -> dict[str, np.ndarray]:
         "activation_time_scale": 1.0 + 0.006 * u,
         "motor_noise": 1.0 + 0.03 * u,
         "strength_all": 1.0 - 0.002 * u,
+        "vigour": 1.0 - 0.006 * u,
+        "joint_rigidity": u / 32.0,
     }
 
 
@@ -143,6 +153,8 @@ def map_to_parameters(
         "passive_stiffness": ones.copy(),
         "activation_time_scale": 1.0 + 0.005 * np.clip(age - 55.0, 0.0, None) * ones,
         "motor_noise": 1.0 + 0.012 * np.clip(age - 60.0, 0.0, None) * ones,
+        "vigour": ones.copy(),
+        "joint_rigidity": np.zeros(shape),
     }
     strength_all = age_strength_factor(age) * ones
     fiber: dict[str, np.ndarray] = {g: ones.copy() for g in MUSCLE_GROUPS}
@@ -153,6 +165,8 @@ def map_to_parameters(
         for key in ("neural_drive", "activation_time_scale", "motor_noise"):
             out[key] = out[key] * eff[key]
         out["passive_stiffness"] = out["passive_stiffness"] * eff["passive_stiffness"]
+        out["vigour"] = out["vigour"] * eff["vigour"]
+        out["joint_rigidity"] = out["joint_rigidity"] + eff["joint_rigidity"]
         strength_all = strength_all * eff["strength_all"]
     elif condition == "cerebral_palsy":
         eff = cerebral_palsy_effects(severity["gmfcs_level"])

@@ -81,6 +81,10 @@ def _build_registry() -> dict[str, PhysicsParameter]:
 
 PARAMETERS: Final[dict[str, PhysicsParameter]] = _build_registry()
 
+#: parameters only physics v2 uses (free-speed objective, joint-level rigidity); the v1
+#: library holds them at nominal and the v1 generator is not conditioned on them
+PHYSICS_V2_PARAMETERS: Final[tuple[str, ...]] = ("vigour", "joint_rigidity")
+
 #: the bilateral parameters a patient record always carries (sides default to 1.0)
 CORE_PARAMETERS: Final[tuple[str, ...]] = tuple(
     name for name in PARAMETERS if not name.endswith(("_l", "_r"))
