@@ -1,44 +1,57 @@
 #!/usr/bin/env bash
 # Build the shipped simulation library in the background and commit its progress.
 #
-#   nohup setsid bash scripts/library_background.sh 400 2 120 > runs/library_build.log 2>&1 &
-#   (N design samples, W workers, K bodies with speed siblings)
+#   nohup setsid bash scripts/library_background.sh 400 1 40 > runs/library_build.log 2>&1 &
+#   (N design bodies, W workers, K bodies with imposed-speed siblings, [VERSION 2|1])
 #
+# VERSION 2 (default) builds trialsim/data/library_v2 (one free-speed solve per body,
+# neighbour warm start in batches); VERSION 1 resumes the v1 library trialsim/data/library.
 # PID of this loop: runs/library_build.pid (stop: kill -- -$(cat runs/library_build.pid)).
-# Every ~10 min it consolidates the parquet files and commits trialsim/data/library only
+# Every ~10 min it consolidates the parquet files and commits the library folder only
 # (pathspec commit, so whatever else is staged in the shared index is left alone).
+# Run it from a checkout whose code does not change while it builds (a git worktree):
+# every solve starts a fresh worker process that imports the code on disk.
 set -u
 N=${1:-400}
 WORKERS=${2:-1}
 SIBLINGS=${3:-0}
+VERSION=${4:-2}
 cd "$(dirname "$0")/.."
-mkdir -p runs trialsim/data/library
+PY=${PYTHON:-.venv/bin/python}
+export PYTHONPATH="$(pwd)${PYTHONPATH:+:$PYTHONPATH}"
+if [ "$VERSION" = 2 ]; then LIB=trialsim/data/library_v2; else LIB=trialsim/data/library; fi
+mkdir -p runs $LIB
 echo $$ > runs/library_build.pid
-LIB=trialsim/data/library
 
 commit() {
-  .venv/bin/python -c "from trialsim.musculoskeletal.library import consolidate; consolidate('$LIB')" || return 0
+  $PY -c "from trialsim.musculoskeletal.library import consolidate; consolidate('$LIB')" || return 0
   local n
   n=$(ls $LIB/sims 2>/dev/null | grep -c '\.json$')
   for _ in 1 2 3 4 5 6 7 8 9 10; do
-    [ -e .git/index.lock ] && { sleep 2; continue; }
+    [ -e "$(git rev-parse --git-dir)/index.lock" ] && { sleep 2; continue; }
     git add $LIB/design.json $LIB/sims $LIB/solutions $LIB/metabolics $LIB/simulations.parquet $LIB/curves.parquet 2>/dev/null
-    git commit -q -m "library: $n sims" -- $LIB && break
+    git commit -q -m "library v$VERSION: $n sims" -- $LIB && break
     sleep 2
   done
 }
 
-.venv/bin/python -c "
+if [ "$VERSION" = 2 ]; then
+  BUILD="from trialsim.musculoskeletal.library_v2 import build_library_v2
+build_library_v2('$LIB', n=$N, workers=$WORKERS, speed_siblings=$SIBLINGS)"
+else
+  BUILD="from trialsim.musculoskeletal.library import build_library
+build_library('$LIB', n=$N, workers=$WORKERS, timeout_s=300, speed_siblings=$SIBLINGS)"
+fi
+$PY -c "
 import logging; logging.basicConfig(level=logging.INFO)
-from trialsim.musculoskeletal.library import build_library
-build_library('$LIB', n=$N, workers=$WORKERS, timeout_s=300, speed_siblings=$SIBLINGS)
+$BUILD
 " &
-BUILD=$!
-echo $BUILD > runs/library_build_python.pid
-while kill -0 $BUILD 2>/dev/null; do
-  for _ in $(seq 60); do kill -0 $BUILD 2>/dev/null || break; sleep 10; done
+BUILD_PID=$!
+echo $BUILD_PID > runs/library_build_python.pid
+while kill -0 $BUILD_PID 2>/dev/null; do
+  for _ in $(seq 60); do kill -0 $BUILD_PID 2>/dev/null || break; sleep 10; done
   commit
 done
-wait $BUILD
+wait $BUILD_PID
 commit
 echo "library build finished"

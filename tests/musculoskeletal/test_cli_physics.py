@@ -65,3 +65,18 @@ def test_simulate_writes_summary_and_curves(tmp_path):
     curves = pd.read_parquet(out / "curves.parquet")
     assert {"gait_cycle_pct", "curve", "value"} <= set(curves.columns)
     assert "grf_vertical_l_bw" in set(curves["curve"])
+
+
+def test_simulate_unknown_route_is_one_line_exit_2(tmp_path):
+    import subprocess
+    import sys
+
+    result = subprocess.run(
+        [sys.executable, "-c", "from trialsim.cli import main; main()", "physics", "simulate",
+         "--route", "v3", "--out", str(tmp_path / "o")],
+        capture_output=True, text=True, check=False,
+    )
+    assert result.returncode == 2
+    lines = [line for line in result.stderr.strip().splitlines() if line.strip()]
+    assert len(lines) == 1 and "--route v3" in lines[0] and "v1, v2" in lines[0]
+    assert not (tmp_path / "o").exists()

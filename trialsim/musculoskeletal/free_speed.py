@@ -5,24 +5,31 @@ distance walked (Carlisle & Kuo 2023, eLife 12:e81939: people trade metabolic
 energy against a cost of time; slowness in PD reads as reduced vigour, Mazzoni,
 Hristova & Krakauer 2007, J Neurosci 27:7105)::
 
-    J = [ ∫ (Ė_muscles + m·(b + c_t·vigour)) dt ] / (m · D)      energy and time, J/kg/m
-        + w_u · ∫ Σ u³ dt / D                                     control regularisation
+    J = [ ∫ (Ė_muscles + m·C_T·vigour) dt ] / (m · D)     energy and time, J/kg/m
+        + w_u · ∫ Σ u³ dt / D                              muscle effort (fatigue-like)
 
 - Ė_muscles: OpenSim's smoothed Bhargava 2004 muscle metabolics (tanh smoothing,
   as in Moco's metabolics examples), every muscle;
-- b = 1.2 W/kg resting rate (Waters & Mulroy 1999, Gait Posture 9:207);
-- c_t: the cost of time, W/kg — one constant for everybody, calibrated once on
-  nominal adults against Bohannon & Williams Andrews 2011 (REFERENCE §2); see
-  :data:`TIME_COST_W_KG` and ``benchmarks/physics.py --calibrate``;
-- vigour: the patient's ``vigour`` parameter (1 = healthy);
+- C_T: the cost of time, W/kg — one constant for everybody, :data:`TIME_COST_W_KG`,
+  calibrated once on a nominal adult against Bohannon & Williams Andrews 2011
+  (REFERENCE §2); it stands for everything a second of walking costs, the resting
+  metabolic rate included (so there is no separate basal term);
+- vigour: the patient's ``vigour`` parameter (1 = healthy; PD < 1);
+- w_u Σu³: muscle effort with exponent 3 (Ackermann & van den Bogert 2010, J Biomech
+  43:1055: activation cubed predicts gait; Falisse et al. 2019 combine it with
+  metabolic rate). Without it the model's metabolic cost of transport rises too
+  little with speed: measured on the nominal 70-year-old with w_u = 1, the body
+  chose 1.73 m/s at C_T = 1.7 W/kg and 1.91 m/s at 2.7 W/kg; with w_u = 10 it chose
+  1.34 m/s but swung a straight knee; w_u = 3 gives 1.30 m/s with 61° of swing knee
+  flexion (BENCHMARKS.md, physics v2);
 - D: the pelvis displacement over the solved (half) cycle, so the problem has
   no speed constraint and a free duration: speed = D / T is what the body picks.
 
-The cost of time is added to the metabolics component's basal term (a rate per kg
-integrated over time, then divided by distance: exactly c_t / speed per metre).
-There is no reference-tracking term: nothing pins timing to healthy adults. The
-guess is the nearest finished body's solution (library warm start) or the shipped
-nominal solution.
+The cost of time is carried by the metabolics component's basal term (a rate per kg
+integrated over time, then divided by distance: exactly C_T·vigour / speed per
+metre). There is no reference-tracking term: nothing pins timing to healthy adults.
+The guess is the nearest finished body's solution (library warm start) or the
+shipped v2 nominal solution.
 """
 
 from __future__ import annotations
@@ -44,17 +51,25 @@ from trialsim.musculoskeletal.gait import (
 from trialsim.musculoskeletal.reference_kinematics import reference_stride_time_s
 from trialsim.physiology.parameters import resolve_parameters
 
-#: resting metabolic rate, W/kg (Waters & Mulroy 1999)
+#: resting metabolic rate, W/kg (Waters & Mulroy 1999, Gait Posture 9:207): added to the
+#: muscles' rate for the reported gross cost of transport, not part of the objective
 BASAL_W_KG = 1.2
-#: cost of time, W/kg, for vigour 1 — calibrated on nominal adults (see module docstring)
-TIME_COST_W_KG = 1.5
-#: weight of the control regulariser (Σu³ per metre); keeps reserves idle and the
-#: problem well conditioned without setting the speed
-EFFORT_WEIGHT = 1.0
+#: cost of time, W/kg, for vigour 1. Calibration (nominal 70-year-old man, 1.75 m, 75 kg,
+#: mesh 20, tolerance 1e-2): 1.2 W/kg → 1.295 m/s against Bohannon's 1.26 m/s for men
+#: 70–79 (within 0.04 m/s); the calibrated value equals the resting rate to the
+#: resolution of the calibration (one body; see BENCHMARKS.md)
+TIME_COST_W_KG = 1.2
+#: weight of the muscle-effort term (Σu³ per metre; see the module docstring)
+EFFORT_WEIGHT = 3.0
 METABOLICS = "metabolics"
-#: speed of the guess (m/s at 1.75 m, scaled with height); the solve moves away from it freely
-SPEED_GUESS_M_S = 1.2
-COMPLIANT_ACHILLES = True
+#: the shipped v2 cold-start guess: this module's own solution for the nominal 70-year-old
+#: (1.75 m, 75 kg) at the calibrated settings
+NOMINAL_GUESS_V2 = "data/nominal_guess_v2.sto"
+NOMINAL_GUESS_HEIGHT_M = 1.75
+#: compliant Achilles tendons are implemented but off by default: with them the nominal
+#: 70-year-old chose 1.58 m/s, 139 steps/min, with a 2.3 BW heel-strike peak at the
+#: calibration's cost of time (BENCHMARKS.md); re-calibrating for them is open work
+COMPLIANT_ACHILLES = False
 
 
 #: Achilles tendon strain at maximum isometric force for soleus and gastrocnemius:
@@ -80,8 +95,15 @@ def make_achilles_compliant(model: Any) -> None:
     model.finalizeConnections()
 
 
+def nominal_guess_v2_path() -> Any:
+    from importlib import resources
+    from pathlib import Path
+
+    return Path(str(resources.files("trialsim").joinpath(NOMINAL_GUESS_V2)))
+
+
 def add_metabolics(osim: Any, model: Any, *, body_mass_kg: float, time_cost_w_kg: float) -> None:
-    """Add a smoothed Bhargava 2004 component whose basal term carries rest + cost of time."""
+    """Add a smoothed Bhargava 2004 component whose basal term carries the cost of time (W/kg)."""
     metabolics = osim.Bhargava2004SmoothedMuscleMetabolics()
     metabolics.setName(METABOLICS)
     metabolics.set_use_smoothing(True)
@@ -89,7 +111,7 @@ def add_metabolics(osim: Any, model: Any, *, body_mass_kg: float, time_cost_w_kg
     metabolics.set_velocity_smoothing(10.0)
     metabolics.set_power_smoothing(10.0)
     metabolics.set_heat_rate_smoothing(10.0)
-    metabolics.set_basal_coefficient(BASAL_W_KG + time_cost_w_kg)
+    metabolics.set_basal_coefficient(time_cost_w_kg)
     metabolics.set_basal_exponent(1.0)
     muscles = model.getMuscles()
     for i in range(muscles.getSize()):
@@ -176,9 +198,8 @@ def solve_free_speed(
 
         guess = load_solution(guess)
     if guess is None:
-        own_speed = SPEED_GUESS_M_S
-    else:
-        own_speed = solution_speed_m_s(osim.MocoTrajectory(guess) if isinstance(guess, str) else guess)
+        guess, guess_scale = str(nominal_guess_v2_path()), NOMINAL_GUESS_HEIGHT_M / 1.75
+    own_speed = solution_speed_m_s(osim.MocoTrajectory(guess) if isinstance(guess, str) else guess)
     guess_speed = own_speed * math.sqrt(scale / guess_scale) if speed_m_s is None else float(speed_m_s)
     traj = _adapt_guess(solver, guess, scale=scale, speed_m_s=guess_speed, full_cycle=full, guess_scale=guess_scale)
     solver.setGuess(traj)
@@ -198,8 +219,8 @@ def solution_speed_m_s(solution: Any) -> float:
 def energy_measures(outcome: SolveOutcome, params: dict[str, float]) -> dict[str, float]:
     """Muscle metabolic power and costs of transport of a solved cycle (from the solve's own model).
 
-    Gross cost adds the resting 1.2 W/kg (not the cost of time, which is a valuation,
-    not an energy): ``metabolic_cost_of_transport_j_kg_m``; net: muscles only.
+    Gross cost adds the resting 1.2 W/kg (:data:`BASAL_W_KG`; the cost of time is a
+    valuation, not an energy): ``metabolic_cost_of_transport_j_kg_m``; net: muscles only.
     """
     import numpy as np
     import opensim as osim
@@ -214,11 +235,11 @@ def energy_measures(outcome: SolveOutcome, params: dict[str, float]) -> dict[str
     t = np.asarray(table.getIndependentColumn(), float)
     rate_w = np.asarray(table.getDependentColumnAtIndex(column).to_numpy(), float)
     metabolics = osim.Bhargava2004SmoothedMuscleMetabolics.safeDownCast(outcome.model.getComponent(METABOLICS))
-    basal_w = metabolics.get_basal_coefficient() * p["body_mass_kg"] ** metabolics.get_basal_exponent()
-    muscle_w_kg = (float(trapezoid(rate_w, t)) / float(t[-1] - t[0]) - basal_w) / p["body_mass_kg"]
+    time_w = metabolics.get_basal_coefficient() * p["body_mass_kg"] ** metabolics.get_basal_exponent()
+    muscle_w_kg = (float(trapezoid(rate_w, t)) / float(t[-1] - t[0]) - time_w) / p["body_mass_kg"]
     speed = solution_speed_m_s(outcome.solution)
     return {"muscle_metabolic_power_w_kg": muscle_w_kg,
             "metabolic_power_w_kg": muscle_w_kg + BASAL_W_KG,
             "metabolic_cost_of_transport_j_kg_m": (muscle_w_kg + BASAL_W_KG) / speed,
             "net_metabolic_cost_of_transport_j_kg_m": muscle_w_kg / speed,
-            "time_cost_w_kg": float(metabolics.get_basal_coefficient() - BASAL_W_KG)}
+            "time_cost_w_kg": float(metabolics.get_basal_coefficient())}
