@@ -70,12 +70,12 @@ def solve_request(request: dict[str, Any]) -> dict[str, Any]:
     from trialsim.musculoskeletal.gait import SolverSettings, solve_predictive, solve_tracking
 
     start = time.perf_counter()
+    if request.get("mode") == "free_speed":
+        return _solve_free_speed_request(request, start)
     params = request["params"]
     speed = float(request["speed_m_s"])
     settings = SolverSettings(**request.get("settings", {}))
     attempts = []
-    if request.get("mode") == "free_speed":
-        return _solve_free_speed_request(request, start)
     if request.get("mode") == "tracking":
         outcome = solve_tracking(params, speed_m_s=speed, settings=settings)
     else:
