@@ -19,9 +19,10 @@ _CACHE: dict[tuple, object] = {}
 
 
 def sim(speed=SPEED, **params):
+    """An imposed-speed solve on the v1 route (effort + weak tracking), as these checks were built."""
     key = (speed, tuple(sorted(params.items())))
     if key not in _CACHE:
-        result = simulate_gait(params, speed_m_s=speed, timeout_s=1200, threads=2)
+        result = simulate_gait(params, speed_m_s=speed, route="v1", timeout_s=1200, threads=2)
         assert result.success, result.failure_reason
         _CACHE[key] = result
     return _CACHE[key]
@@ -65,9 +66,60 @@ def test_taller_walks_with_longer_steps():
     assert tall["step_length_m"] > short["step_length_m"]
 
 
-def test_weak_plantarflexors_select_slower_speed():
-    nominal = simulate_gait({}, timeout_s=1200, threads=2)
-    weak = simulate_gait({"strength_plantarflexors": 0.4}, timeout_s=1200, threads=2)
+_FREE: dict[tuple, object] = {}
+
+
+def free(**params):
+    """One free-speed solve (physics v2): the body chooses its speed."""
+    params = {"age_years": 70.0, **params}
+    key = tuple(sorted(params.items()))
+    if key not in _FREE:
+        result = simulate_gait(params, timeout_s=2400, threads=2)
+        assert result.success, result.failure_reason
+        assert result.speed_source == "self_selected"
+        _FREE[key] = result
+    return _FREE[key]
+
+
+def test_nominal_70_year_old_free_speed_gait():
+    """Issue targets for the nominal 70-year-old (speed: Bohannon 2011 men 70–79 1.26 m/s;
+    cadence, stance, swing knee: Bovi 2011; vertical GRF shape: Winter / Perry, REFERENCE §2)."""
+    s = free()
+    m, c = s.measures, s.curves
+    assert 1.10 <= s.speed_m_s <= 1.40
+    assert 95 <= m["cadence_steps_min"] <= 125
+    assert m["peak_knee_flexion_swing_deg"] >= 50
+    grf = [x for x in c["grf_vertical_r_bw"]]
+    stance = [i for i, x in enumerate(grf) if x > 0.05]
+    first, last = stance[0], stance[-1]
+    mid = (first + last) // 2
+    first_peak, second_peak = max(grf[first:mid]), max(grf[mid:last + 1])
+    trough = min(grf[first + (mid - first) // 2:mid + (last - mid) // 2])
+    assert first_peak >= 1.0 and second_peak >= 1.0 and trough <= 0.9
+    assert 59 <= m["stance_pct"] <= 65, f"stance {m['stance_pct']:.1f} % (known short: toe contact too small)"
+
+
+def test_plantarflexor_weakness_lowers_self_selected_speed():
+    assert free(strength_plantarflexors=0.5).speed_m_s <= free().speed_m_s - 0.05
+
+
+def test_taller_body_walks_faster():
+    assert free(height_m=1.90, body_mass_kg=85.0).speed_m_s > free().speed_m_s
+
+
+def test_stiffness_or_contracture_lowers_speed():
+    nominal = free().speed_m_s
+    assert free(fiber_length_knee_flexors=0.75).speed_m_s < nominal
+    assert free(joint_rigidity=2.0).speed_m_s < nominal
+
+
+def test_reduced_vigour_lowers_speed():
+    assert free(vigour=0.6).speed_m_s < free().speed_m_s - 0.05
+
+
+def test_weak_plantarflexors_select_slower_speed_v1_route():
+    nominal = simulate_gait({}, route="v1", timeout_s=1200, threads=2)
+    weak = simulate_gait({"strength_plantarflexors": 0.4}, route="v1", timeout_s=1200, threads=2)
     assert nominal.success
     assert weak.success
     assert weak.speed_m_s < nominal.speed_m_s

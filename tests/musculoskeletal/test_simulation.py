@@ -52,9 +52,10 @@ def test_worker_timeout_is_recorded_not_raised():
 
 @pytest.mark.opensim
 def test_warm_started_nominal_solve():
-    """The real default solve: nominal patient from the shipped nominal solution."""
+    """The real default solve (physics v2, imposed-speed mode): nominal patient from the shipped v2 guess."""
     pytest.importorskip("opensim")
-    sim = simulate_gait({}, speed_m_s=1.25, timeout_s=300, threads=2, retrack_on_failure=False)
+    sim = simulate_gait({}, speed_m_s=1.25, timeout_s=600, threads=2, retrack_on_failure=False)
+    assert sim.speed_source == "imposed"
     assert sim.success, sim.failure_reason
     assert set(GAIT_MEASURES) <= set(sim.measures)
     m = sim.measures
@@ -65,3 +66,4 @@ def test_warm_started_nominal_solve():
     assert sim.curves["grf_vertical_r_bw"][0] > 0.02  # right heel strike at 0 %
     assert max(sim.curves["grf_vertical_l_bw"]) > 0.8
     assert sim.cost_of_transport > 0
+    assert 2.0 < sim.measures["metabolic_cost_of_transport_j_kg_m"] < 8.0
