@@ -13,7 +13,8 @@ For the same bodies, in the same run:
   from the shipped nominal guess (a cold start; the library's neighbour warm start is
   cheaper still and is reported from the library build in BENCHMARKS.md).
 
-Each solve is one thread in its own subprocess, so wall time is core time. Prints
+Each solve is one thread in its own subprocess; core-seconds are those subprocesses' CPU
+time (so a busy machine does not inflate them). Prints
 ``core_seconds_per_patient_v1``, ``core_seconds_per_patient`` (v2), ``speedup_vs_v1``,
 ``seconds_per_sim`` and ``convergence_rate`` (v2 solves), each body's speeds, and in the
 full run ``speedup_2_workers`` (the v2 solves of all bodies again, two at a time).
@@ -34,9 +35,14 @@ BODIES = (
 
 
 def timed(params: dict[str, float], route: str, timeout_s: float) -> tuple[float, object]:
-    start = time.perf_counter()
+    """Core-seconds of the solves (CPU time of the worker subprocesses, so other load on the
+    machine does not count) and the simulation."""
+    import resource
+
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     sim = simulate_gait(params, route=route, timeout_s=timeout_s)
-    return time.perf_counter() - start, sim
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime), sim
 
 
 def main() -> None:

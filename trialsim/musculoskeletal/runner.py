@@ -166,6 +166,10 @@ def main(argv: list[str] | None = None) -> int:
     _die_with_parent()
     request = json.loads(Path(argv[0]).read_text())
     result = solve_request(request)
+    import resource
+
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    result["cpu_time_s"] = usage.ru_utime + usage.ru_stime  # core-seconds, whatever else the machine runs
     tmp = Path(argv[1]).with_suffix(".tmp")
     tmp.write_text(json.dumps(result, allow_nan=True))
     tmp.replace(argv[1])
