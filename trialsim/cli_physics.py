@@ -173,7 +173,7 @@ def library_path_command() -> None:
 def _print_status(status: dict[str, object]) -> None:
     typer.echo(f"done: {status['done']}  failed: {status['failed']}  pending: {status['pending']}")
     sources = status.get("converged_by_speed_source") or {}
-    if sources:
+    if isinstance(sources, dict) and sources:
         typer.echo("converged: " + ", ".join(f"{k} {v}" for k, v in sorted(sources.items())))
     reasons = status.get("failure_reasons") or {}
     assert isinstance(reasons, dict)

@@ -51,6 +51,40 @@ def test_worker_timeout_is_recorded_not_raised():
 
 
 @pytest.mark.opensim
+def test_free_speed_problem_prices_energy_and_time_without_speed_or_tracking():
+    """The v2 problem, built not solved: duration free, no speed constraint or tracking in free mode,
+    the cost of time (× vigour) in the metabolics component, a speed goal only when imposed."""
+    pytest.importorskip("opensim")
+    import opensim as osim
+
+    from trialsim.musculoskeletal.free_speed import METABOLICS, TIME_COST_W_KG, build_study
+    from trialsim.musculoskeletal.gait import SolverSettings
+
+    def goals(study):
+        phase = study.updProblem().getPhase(0)
+        names = set()
+        for name in ("periodicity", "energy_and_time", "effort", "speed", "tracking"):
+            try:
+                phase.getGoal(name)
+                names.add(name)
+            except RuntimeError:
+                pass
+        return names
+
+    settings = SolverSettings(mesh_intervals=10, tolerance=1e-2, max_iterations=1)
+    free_study, model, full = build_study({"vigour": 0.5}, settings=settings)
+    assert not full
+    assert goals(free_study) == {"periodicity", "energy_and_time", "effort"}
+    metabolics = osim.Bhargava2004SmoothedMuscleMetabolics.safeDownCast(model.getComponent(METABOLICS))
+    assert metabolics.get_basal_coefficient() == pytest.approx(0.5 * TIME_COST_W_KG)
+    bounds = free_study.updProblem().getPhase(0).getTimeFinalBounds()
+    assert bounds.getUpper() > 2 * bounds.getLower()  # free stride duration
+    imposed, _, _ = build_study({}, settings=settings, speed_m_s=1.1)
+    assert "speed" in goals(imposed)
+
+
+@pytest.mark.opensim
+@pytest.mark.slow
 def test_warm_started_nominal_solve():
     """The real default solve (physics v2, imposed-speed mode): nominal patient from the shipped v2 guess."""
     pytest.importorskip("opensim")

@@ -39,8 +39,8 @@ import time
 from typing import Any
 
 from trialsim.musculoskeletal.gait import (
-    SolverSettings,
     SolveOutcome,
+    SolverSettings,
     _adapt_guess,
     _configure_solver,
     _outcome,
@@ -141,7 +141,7 @@ def solve_free_speed(
         Collocation settings.
     guess
         A MocoTrajectory or ``.sto``/``.sto.gz`` path to warm-start from (default:
-        shipped nominal), made for a body of height ``guess_height_m`` (default 1.75 m):
+        shipped v2 nominal), made for a body of height ``guess_height_m`` (default 1.75 m):
         its stride is scaled to this body (Froude-similar timing).
     time_cost_w_kg
         Override of :data:`TIME_COST_W_KG` (used by the calibration only).
@@ -152,9 +152,28 @@ def solve_free_speed(
     compliant_achilles
         Compliant soleus/gastrocnemius tendons (:data:`ACHILLES_TENDON_STRAIN`).
     """
+    start = time.perf_counter()
+    study, model, full = build_study(params, settings=settings, guess=guess, guess_height_m=guess_height_m,
+                                     full_cycle=full_cycle, time_cost_w_kg=time_cost_w_kg, speed_m_s=speed_m_s,
+                                     compliant_achilles=compliant_achilles)
+    solution = study.solve()
+    return _outcome(study, solution, model, start, full)
+
+
+def build_study(
+    params: dict[str, float],
+    *,
+    settings: SolverSettings,
+    guess: Any = None,
+    guess_height_m: float | None = None,
+    full_cycle: bool | None = None,
+    time_cost_w_kg: float | None = None,
+    speed_m_s: float | None = None,
+    compliant_achilles: bool = COMPLIANT_ACHILLES,
+) -> tuple[Any, Any, bool]:
+    """The Moco study of :func:`solve_free_speed`, guess set, not solved: ``(study, model, full_cycle)``."""
     import opensim as osim
 
-    start = time.perf_counter()
     p = resolve_parameters(params)
     full = is_asymmetric(p) if full_cycle is None else full_cycle
     scale = p["height_m"] / 1.75
@@ -203,8 +222,7 @@ def solve_free_speed(
     guess_speed = own_speed * math.sqrt(scale / guess_scale) if speed_m_s is None else float(speed_m_s)
     traj = _adapt_guess(solver, guess, scale=scale, speed_m_s=guess_speed, full_cycle=full, guess_scale=guess_scale)
     solver.setGuess(traj)
-    solution = study.solve()
-    return _outcome(study, solution, model, start, full)
+    return study, model, full
 
 
 def solution_speed_m_s(solution: Any) -> float:

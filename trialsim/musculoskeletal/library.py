@@ -95,7 +95,7 @@ PHENOTYPES: dict[str, dict[str, tuple[float, float]]] = {
               **{f"fiber_length_{g}": (0.8, 1.05) for g in MUSCLE_GROUPS}},
 }
 
-SolveFn = Callable[[dict[str, float], float, dict[str, Any], float], dict[str, Any]]
+SolveFn = Callable[..., dict[str, Any]]  # (params, speed_m_s, settings, timeout_s[, solution_path])
 
 #: library solver settings (see the module docstring for what they cost and change)
 LIBRARY_SETTINGS: dict[str, Any] = {"mesh_intervals": 20, "tolerance": 1e-2, "max_iterations": 500}

@@ -53,13 +53,13 @@ from typing import Any
 import numpy as np
 
 from trialsim.musculoskeletal.library import (
+    SimulationLibrary,
     _atomic_write,
     _refuse_other_settings,
     consolidate,
     load_library,
     run_sample,
     sample_id,
-    SimulationLibrary,
     solution_path,
 )
 from trialsim.physiology.parameters import MUSCLE_GROUPS, PARAMETERS

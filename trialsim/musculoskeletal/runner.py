@@ -110,7 +110,11 @@ def _solve_free_speed_request(request: dict[str, Any], start: float) -> dict[str
     """Physics v2: one free-speed (or imposed-speed) energy-and-time solve, warm-started
     from the request's guess; if that fails, once more from the shipped nominal guess."""
     from trialsim.musculoskeletal.extract import extract
-    from trialsim.musculoskeletal.free_speed import energy_measures, solution_speed_m_s, solve_free_speed
+    from trialsim.musculoskeletal.free_speed import (
+        energy_measures,
+        solution_speed_m_s,
+        solve_free_speed,
+    )
     from trialsim.musculoskeletal.gait import SolverSettings
 
     params = request["params"]
