@@ -90,14 +90,26 @@ def test_patient_mapping():
     assert patient.getBodySet().get("femur_r").getMass() == pytest.approx(femur0 * 60 / 75)
 
 
-def test_fibre_at_optimal_in_neutral_pose():
+def test_fibre_at_optimal_in_reference_pose():
+    """Neutral pose, except the quadriceps at 60° of knee flexion (model.OPTIMAL_KNEE_FLEXION_DEG)."""
+    import math
+
+    from trialsim.musculoskeletal.model import OPTIMAL_KNEE_FLEXION_DEG
+
     model = build_model({})
     state = model.initSystem()
-    model.realizePosition(state)
-    for i in range(model.getMuscles().getSize()):
-        m = model.getMuscles().get(i)
-        fibre = m.getLength(state) - m.get_tendon_slack_length()
-        assert fibre == pytest.approx(m.get_optimal_fiber_length(), rel=1e-3)
+    for knee_deg in sorted({0.0, *OPTIMAL_KNEE_FLEXION_DEG.values()}):
+        for c in range(model.getCoordinateSet().getSize()):
+            coord = model.getCoordinateSet().get(c)
+            if coord.getName() != "pelvis_ty":
+                coord.setValue(state, -math.radians(knee_deg) if coord.getName().startswith("knee_angle") else 0.0, False)
+        model.realizePosition(state)
+        for i in range(model.getMuscles().getSize()):
+            m = model.getMuscles().get(i)
+            if OPTIMAL_KNEE_FLEXION_DEG.get(m.getName()[:-2], 0.0) != knee_deg:
+                continue
+            fibre = m.getLength(state) - m.get_tendon_slack_length()
+            assert fibre == pytest.approx(m.get_optimal_fiber_length(), rel=1e-3)
 
 
 def test_vmax_ageing():

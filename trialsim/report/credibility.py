@@ -89,8 +89,8 @@ VERIFICATION: tuple[tuple[str, str], ...] = (
      "tests/trial/test_trial_checks.py::test_zero_effect_arms_are_exchangeable"),
     ("Severity moves musculoskeletal parameters monotonically",
      "tests/population/test_calibration.py::test_severity_moves_parameters_monotonically"),
-    ("Physics moves the right way: weaker plantar flexors select a slower speed",
-     "tests/musculoskeletal/test_physics_direction.py::test_weak_plantarflexors_select_slower_speed"),
+    ("Physics moves the right way: weaker plantar flexors choose a slower speed (one free-speed solve each)",
+     "tests/musculoskeletal/test_physics_direction.py::test_plantarflexor_weakness_lowers_self_selected_speed"),
     ("Re-running the recorded command reproduces every number; workers and resume do not change them",
      "tests/cli/test_run.py::test_rerun_command_reproduces_numbers"),
 )
