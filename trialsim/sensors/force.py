@@ -43,7 +43,8 @@ STANCE_GRID = np.linspace(0.0, 1.0, 101)
 def m_shape_bw(tau: np.ndarray, *, relative_speed: float, jitter: np.ndarray | None = None) -> np.ndarray:
     """Parametric M-shaped vertical force (BW, before scaling) at stance fractions ``tau``.
 
-    ``jitter`` (3,) shifts the loading peak, trough and push-off peak (BW).
+    ``jitter`` (5,) shifts the loading peak, trough and push-off peak (BW) and the
+    times of the two peaks (fractions of stance): one person's own shape.
 
     Examples
     --------
@@ -52,12 +53,12 @@ def m_shape_bw(tau: np.ndarray, *, relative_speed: float, jitter: np.ndarray | N
     (1.1, 0.78, 1.08)
     """
     du = relative_speed - 1.0
-    p1, trough, p2 = 1.10 + 0.45 * du, 0.78 - 0.45 * du, 1.08 + 0.15 * du
-    if jitter is not None:
-        p1, trough, p2 = p1 + jitter[0], trough + jitter[1], p2 + jitter[2]
+    j = np.zeros(5) if jitter is None else np.asarray(jitter, dtype=float)
+    p1, trough, p2 = 1.10 + 0.45 * du + j[0], 0.78 - 0.45 * du + j[1], 1.08 + 0.15 * du + j[2]
     p1, p2 = max(p1, 0.6), max(p2, 0.6)
     trough = float(np.clip(trough, 0.3, min(p1, p2) - 0.04))
-    knots = [0.0, 0.04, 0.22, 0.48, 0.77, 0.92, 1.0]
+    t1, t2 = float(np.clip(0.22 + j[3], 0.12, 0.35)), float(np.clip(0.77 + j[4], 0.65, 0.85))
+    knots = [0.0, 0.04, t1, 0.48, t2, 0.92, 1.0]
     values = [0.0, 0.40 * p1, p1, trough, p2, 0.45 * p2, 0.0]
     return np.clip(PchipInterpolator(knots, values)(np.clip(tau, 0.0, 1.0)), 0.0, None)
 

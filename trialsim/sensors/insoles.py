@@ -5,10 +5,15 @@ heel strikes and toe offs) into the force under each foot, stride by stride: eve
 stance is the foot's stance shape (:mod:`.force`: the simulated curve when it is
 M-shaped, else the parametric M at that stride's speed) stretched over that stance's
 duration, times a per-stride amplitude factor ``1 + 0.03·η``, split over the 8 sensors
-by the rolling centre of pressure. The device then adds, per sensor, white noise
+by the rolling centre of pressure. Each person has their own stance shape: the
+peaks and trough vary between people with SD 0.08, 0.06, 0.08 BW and the peaks' times
+with SD 3 % and 2 % of stance (between-subject spread of vertical GRF peaks ≈ 0.1 BW:
+Winter; Keller et al. 1996). The device then adds, per sensor, white noise
 (``SENSOR_NOISE_N`` = 4 N SD, ≈ 10 N on the total: an assumption for capacitive
 insoles), reads no negative force, and has a per-foot calibration gain (log-normal,
-log-SD 0.2: insole totals read 0.8–1.9 × body weight in gaitpdb). Sampled at 100 Hz.
+log-SD 0.2: insole totals read 0.8–1.9 × body weight in gaitpdb) and a gain per sensor
+(log-SD 0.25: sensor-to-sensor variation and placement under the foot, an assumption),
+so the total's shape differs from the true force's. Sampled at 100 Hz.
 
 :func:`insole_measures` reads the gait measures back from the totals alone with the
 event detection of :mod:`.events` (the same code ``trialsim fidelity`` uses on real
@@ -35,7 +40,8 @@ from trialsim.sensors.walk import GaitTiming, Walk, simulate_walk
 
 SENSOR_NOISE_N = 4.0
 AMPLITUDE_SD = 0.03
-SHAPE_JITTER_SD_BW = 0.04
+SHAPE_JITTER_SD = np.array([0.08, 0.06, 0.08, 0.03, 0.02])  # BW, BW, BW, stance, stance
+SENSOR_GAIN_LOG_SD = 0.25
 CALIBRATION_LOG_SD = 0.2
 G = 9.80665
 MEASURES = ("stride_time_s", "stride_time_cv_pct", "cadence_steps_min", "stance_pct", "swing_pct", "double_support_pct")
@@ -70,7 +76,7 @@ def _foot(
 ) -> np.ndarray:
     """One foot's ``(T, 8)`` force in body weights."""
     out = np.zeros((len(t), 8))
-    jitter = SHAPE_JITTER_SD_BW * rng.standard_normal(3)
+    jitter = SHAPE_JITTER_SD * rng.standard_normal(5)
     ref_u = float(np.median(speed)) / (NATURAL_SPEED_HEIGHTS_S * height_m)
     base = shape if shape is not None else m_shape_bw(STANCE_GRID, relative_speed=ref_u, jitter=jitter)
     scale = body_weight_scale(base, stance_fraction=stance_fraction)
@@ -101,7 +107,7 @@ def record_insoles(
         hs, to = getattr(walk, f"heel_strike_{side}_s"), getattr(walk, f"toe_off_{side}_s")
         frac = float(walk.stance_times_s(side).sum() / walk.stride_times_s(side).sum())
         f_bw = _foot(t, hs, to, getattr(walk, f"speed_{side}_m_s"), shape=shape, stance_fraction=frac, height_m=height_m, rng=rng)
-        gain = float(np.exp(CALIBRATION_LOG_SD * rng.standard_normal()))
+        gain = np.exp(CALIBRATION_LOG_SD * rng.standard_normal() + SENSOR_GAIN_LOG_SD * rng.standard_normal(8))
         sensors = f_bw * bw * gain + SENSOR_NOISE_N * rng.standard_normal(f_bw.shape)
         sides.append(np.clip(sensors, 0.0, None))
     return InsoleRecording(t, sides[0], sides[1], bw, walk)

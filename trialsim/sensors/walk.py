@@ -14,7 +14,8 @@ sets the means; stride by stride:
   1968; Bovi 2011 speed-dependent norms give both rising with speed).
 - **Long-range correlation**: the log step-time fluctuation is fractional Gaussian
   noise with Hurst exponent = the patient's DFA α (Hausdorff 1995/2009: ≈ 0.75–1.0
-  healthy, lower in PD), scaled so that the stride-time CV equals the patient's.
+  healthy, lower in PD), scaled so that the stride-time CV read over the walk equals
+  the patient's on average.
 - **Stance** shortens as speed rises: stance fraction ``s₀ − 0.08·ln(v_k / v)``
   (≈ −5 % of the cycle from slow to fast walking; Hebenstreit 2015, Bovi 2011), and the
   swing time carries its own independent noise (relative SD 1.2 × the stride-time CV
@@ -94,10 +95,17 @@ class Walk:
         return getattr(self, f"toe_off_{side}_s") - getattr(self, f"heel_strike_{side}_s")[:-1]
 
 
-def _step_log_sd(stride_cv: float, hurst: float) -> float:
-    """Log-SD of a step so that the sum of two neighbouring steps has CV ``stride_cv``."""
+def _step_log_sd(stride_cv: float, hurst: float, n_steps: int) -> float:
+    """Log-SD of a step so that strides (two neighbouring steps) have CV ``stride_cv`` over the walk.
+
+    The sample variance of ``n`` points of fractional Gaussian noise has expectation
+    ``1 − n^(2H−2)`` of the process variance (long-range correlation hides variance in
+    short records), so the walk is scaled up by that factor: the stride-time CV read
+    over the walk then equals the patient's on average, as it would for a clinician.
+    """
     rho1 = 0.5 * (2.0 ** (2 * hurst) - 2.0)
-    return stride_cv * 2.0 / np.sqrt(2.0 + 2.0 * rho1)
+    finite = 1.0 - float(n_steps) ** (2.0 * hurst - 2.0)
+    return stride_cv * 2.0 / np.sqrt(2.0 + 2.0 * rho1) / np.sqrt(max(finite, 0.05))
 
 
 def simulate_walk(
@@ -117,7 +125,7 @@ def simulate_walk(
     hurst = float(np.clip(timing.dfa_alpha, 0.05, 0.98))
     cv = timing.stride_time_cv_pct / 100.0
     z = fractional_gaussian_noise(n_steps, hurst, rng=rng)
-    log_step = _step_log_sd(cv, hurst) * z
+    log_step = _step_log_sd(cv, hurst, n_steps) * z
     log_step = log_step - log_step.mean()
     # steps alternate R→L (even k) and L→R (odd k); asymmetry splits the stride unequally
     side_sign = np.where(np.arange(n_steps) % 2 == 0, 1.0, -1.0)
