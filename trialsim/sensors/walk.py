@@ -62,8 +62,19 @@ class GaitTiming:
 
     @classmethod
     def from_measures(cls, measures: dict[str, float], *, dfa_alpha: float = 0.85, asymmetry: float = 0.0) -> GaitTiming:
-        return cls(float(measures["stride_time_s"]), float(measures["stance_pct"]), float(measures["gait_speed_m_s"]),
-                   float(measures["stride_time_cv_pct"]), dfa_alpha, asymmetry)
+        """From gait measures; stride time may come from cadence or stride length and speed, stance
+        defaults to 62.6 % and stride-time CV to 1.6 % (Bovi 2011; Hausdorff 2009) when absent."""
+        m = measures
+        if "stride_time_s" in m:
+            stride = float(m["stride_time_s"])
+        elif "cadence_steps_min" in m:
+            stride = 120.0 / float(m["cadence_steps_min"])
+        elif "stride_length_m" in m and "gait_speed_m_s" in m:
+            stride = float(m["stride_length_m"]) / float(m["gait_speed_m_s"])
+        else:
+            raise ValueError("a walk needs stride_time_s, cadence_steps_min, or stride_length_m with gait_speed_m_s")
+        speed = float(m.get("gait_speed_m_s", float(m.get("stride_length_m", 1.33)) / stride))
+        return cls(stride, float(m.get("stance_pct", 62.6)), speed, float(m.get("stride_time_cv_pct", 1.6)), dfa_alpha, asymmetry)
 
 
 @dataclass(frozen=True)
