@@ -155,3 +155,32 @@ def _redraw_traits(row: pd.Series, kind: str, seed: int, i: int) -> dict[str, fl
 
     alpha, asym = variability_traits(float(row.get("motor_noise", 1.0)), rng=stream(seed, "synth", kind, i))
     return {"dfa_alpha_true": alpha, "asymmetry_true": asym}
+
+
+def insole_features(
+    cohort: CohortSpec, *, n: int, seed: int, simulator: GaitSimulator, duration_s: float = 120.0, walkway_m: float = 25.0,
+) -> pd.DataFrame:
+    """``subjects.csv`` rows of ``synth insoles`` with the recordings' features, computed in memory.
+
+    The same patients, streams and recordings as :func:`synth_dataset` with these
+    arguments (no files written): for benchmarks over thousands of subjects.
+    """
+    from trialsim.sensors.events import force_features
+    from trialsim.trial.enrolment import sample_cohort
+
+    df = sample_cohort(cohort, n=n, seed=seed, simulator=simulator)
+    curves, names, pct = _curves(simulator, df)
+    subjects = [f"{cohort.name}_{i:05d}" for i in range(len(df))]
+    traits, features = [], []
+    for i in range(len(df)):
+        row = df.iloc[i]
+        cyc = None if curves is None else {name: curves[i, :, j] for j, name in enumerate(names)}
+        rec, tr = insole_recording(
+            {m: float(row[m]) for m in GAIT_MEASURES}, motor_noise=float(row.get("motor_noise", 1.0)),
+            height_m=float(row["height_m"]), body_mass_kg=float(row["body_mass_kg"]), rng=stream(seed, "synth", "insoles", i),
+            duration_s=duration_s, walkway_m=walkway_m if walkway_m > 0 else None, curves=cyc, gait_cycle_pct=pct,
+        )
+        traits.append(tr)
+        features.append(force_features(rec.force_l_n, rec.force_r_n))
+    table = _subjects_table(df, subjects, traits)
+    return pd.concat([table, pd.DataFrame(features).add_prefix("feature_")], axis=1)
