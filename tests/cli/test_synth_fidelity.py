@@ -71,10 +71,11 @@ def test_fidelity_compares_two_folders_and_writes_html(tmp_path, capsys, monkeyp
     pd.DataFrame({"subject": subjects.subject, "pd": 0}).to_csv(real / "subjects.csv", index=False)
     for s in subjects.subject:
         pd.read_csv(tmp_path / "hc" / f"{s}.csv").to_csv(real / f"{s}.txt", sep="\t", header=False, index=False)
-    code, out, err = cli(["fidelity", str(real), "--synthetic", str(tmp_path / "pd"), "--out", str(tmp_path / "fid")], capsys, monkeypatch)
+    code, _out, err = cli(["fidelity", str(real), "--synthetic", str(tmp_path / "pd"), "--out", str(tmp_path / "fid")], capsys, monkeypatch)
     assert code == 0, err
     html = (tmp_path / "fid" / "fidelity.html").read_text()
-    assert "two-sample" in html and "data:image/png;base64" in html
+    assert "two-sample" in html
+    assert "data:image/png;base64" in html
     table = pd.read_csv(tmp_path / "fid" / "fidelity.csv")
     assert {"group", "feature", "standardised_difference", "c2st_auc"} <= set(table.columns)
     assert set(table.group) == {"all"}  # real controls vs synthetic PD share no group
@@ -83,7 +84,8 @@ def test_fidelity_compares_two_folders_and_writes_html(tmp_path, capsys, monkeyp
 def _one_line_exit_2(args: list[str], capsys, monkeypatch, needle: str) -> None:  # type: ignore[no-untyped-def]
     code, _, err = cli(args, capsys, monkeypatch)
     assert code == 2, err
-    assert len(err.strip().splitlines()) == 1 and "Traceback" not in err, err
+    assert len(err.strip().splitlines()) == 1, err
+    assert "Traceback" not in err
     assert needle in err, err
 
 

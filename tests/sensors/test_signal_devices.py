@@ -6,8 +6,12 @@ import numpy as np
 import pytest
 
 from trialsim.sensors.devices import DEVICES, measure
+from trialsim.sensors.signal_devices import (
+    SIGNAL_MEASURES,
+    measure_from_signals,
+    signal_error_table,
+)
 from trialsim.spec.names import GAIT_MEASURES
-from trialsim.sensors.signal_devices import SIGNAL_MEASURES, measure_from_signals, signal_error_table
 
 
 @pytest.fixture(scope="module")

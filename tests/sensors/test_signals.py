@@ -5,9 +5,16 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from trialsim.sensors.cycle import default_cycle, CYCLE_PCT
+from trialsim.sensors.cycle import CYCLE_PCT, default_cycle
 from trialsim.sensors.events import force_features
-from trialsim.sensors.force import STANCE_GRID, body_weight_scale, has_m_shape, m_shape_bw, sensor_weights, shape_from_curve
+from trialsim.sensors.force import (
+    STANCE_GRID,
+    body_weight_scale,
+    has_m_shape,
+    m_shape_bw,
+    sensor_weights,
+    shape_from_curve,
+)
 from trialsim.sensors.imu import gyro_stride_times_s, imu_signals
 from trialsim.sensors.insoles import record_insoles
 from trialsim.sensors.kinematics import replay
@@ -78,10 +85,12 @@ def test_vertical_force_has_two_peaks_and_a_trough():
     bw = shape * body_weight_scale(shape, stance_fraction=0.62)
     assert has_m_shape(bw)
     first, second, trough = bw[:50].max(), bw[50:].max(), bw[25:75].min()
-    assert 1.0 <= first <= 1.25 and 1.0 <= second <= 1.25
+    assert 1.0 <= first <= 1.25
+    assert 1.0 <= second <= 1.25
     assert 0.7 <= trough <= 0.9
     fast, slow = m_shape_bw(STANCE_GRID, relative_speed=1.3), m_shape_bw(STANCE_GRID, relative_speed=0.8)
-    assert fast[:50].max() > slow[:50].max() and fast[25:75].min() < slow[25:75].min()  # Winter: deeper M when faster
+    assert fast[:50].max() > slow[:50].max()
+    assert fast[25:75].min() < slow[25:75].min()
     # in the recorded insole totals (noise, sensor gains) the M survives event detection
     rec = record_insoles(simulate_walk(HEALTHY, n_strides=60, rng=np.random.default_rng(5)), body_mass_kg=70.0,
                          height_m=1.75, rng=np.random.default_rng(6))
@@ -98,13 +107,15 @@ def test_physics_curves_without_the_m_shape_fall_back_and_m_shaped_ones_drop_in(
     stance = pct < 60
     m[stance] = m_shape_bw(pct[stance] / 60.0, relative_speed=1.0)
     got = shape_from_curve(m, pct)
-    assert got is not None and has_m_shape(got)
+    assert got is not None
+    assert has_m_shape(got)
 
 
 def test_sensor_weights_roll_heel_to_toe():
     w = sensor_weights(np.array([0.0, 0.5, 1.0]))
     assert np.allclose(w.sum(1), 1.0)
-    assert np.argmax(w[0]) == 0 and np.argmax(w[2]) == 7
+    assert np.argmax(w[0]) == 0
+    assert np.argmax(w[2]) == 7
 
 
 def test_imu_includes_gravity_and_gyro_peaks_give_stride_time():

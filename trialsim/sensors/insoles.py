@@ -31,8 +31,8 @@ from trialsim.sensors.events import force_features
 from trialsim.sensors.force import (
     NATURAL_SPEED_HEIGHTS_S,
     STANCE_GRID,
-    m_shape_bw,
     body_weight_scale,
+    m_shape_bw,
     sensor_weights,
     shape_from_curve,
 )

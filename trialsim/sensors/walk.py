@@ -18,8 +18,9 @@ sets the means; stride by stride:
   the patient's on average.
 - **Stance** shortens as speed rises: stance fraction ``s₀ − 0.08·ln(v_k / v)``
   (≈ −5 % of the cycle from slow to fast walking; Hebenstreit 2015, Bovi 2011), and the
-  swing time carries its own independent noise (relative SD 1.2 × the stride-time CV
-  on top of the shared part, so swing-time CV ≈ 1.5 × stride-time CV: Hausdorff's
+  swing time carries its own independent noise (relative SD 1.4 × the stride-time CV;
+  the shared part reaches the swing at ≈ 0.6 × the stride's relative change because
+  stance shortens as speed rises, so swing-time CV ≈ 1.5 × stride-time CV: Hausdorff's
   gaitpdb analyses and Frenkel-Toledo 2005 report swing-time CV 2–4 % against
   stride-time CV 1.5–2.5 %).
 - **Left/right asymmetry**: a patient-level offset of the left and right swing times
@@ -43,7 +44,7 @@ from trialsim.sensors.variability import fractional_gaussian_noise
 
 SPEED_EXPONENT = 0.5
 STANCE_SPEED_SLOPE = 0.08
-SWING_NOISE_RATIO = 1.2
+SWING_NOISE_RATIO = 1.4
 TURN_STRIDES = 4
 TURN_SPEED_FACTOR = 0.7
 TURN_STRIDE_TIME_FACTOR = 1.15
