@@ -67,12 +67,16 @@ def synth_video(cohort_file: CohortArg, n: NOpt = 100, seed: SeedOpt = 0, out: O
 
 def fidelity_command(
     real_dir: Annotated[Path, typer.Argument(help="folder of real insole recordings: subjects.csv + <subject>.csv (gaitpdb layout)")],
-    synthetic: Annotated[Path, typer.Option(help="folder written by `trialsim synth insoles`")],
+    synthetic: Annotated[Path | None, typer.Option(help="folder written by `trialsim synth insoles`")] = None,
+    cohort: Annotated[Path | None, typer.Option(help="or: a cohort YAML to synthesise in memory")] = None,
+    n: Annotated[int, typer.Option("--n", help="with --cohort: virtual patients", min=5, max=100_000)] = 200,
+    seed: SeedOpt = 0,
+    simulator: SimOpt = "reference",
     out: Annotated[Path, typer.Option(help="output folder for fidelity.html and fidelity.csv")] = Path("fidelity"),
-    group: Annotated[str | None, typer.Option(help="subjects.csv column to compare within (default: condition, or pd)")] = None,
+    group: Annotated[str | None, typer.Option(help="subjects.csv column to compare within (default: pd, or condition)")] = None,
 ) -> None:
     """Synthetic vs real recordings: same features, standardised differences, classifier two-sample AUC, HTML."""
     from trialsim.datasets.fidelity import fidelity_report
 
-    path = fidelity_report(real_dir, synthetic, out=out, group=group)
+    path = fidelity_report(real_dir, synthetic, out=out, group=group, cohort=cohort, n=n, seed=seed, simulator=simulator)
     typer.echo(str(path))

@@ -79,6 +79,10 @@ def test_fidelity_compares_two_folders_and_writes_html(tmp_path, capsys, monkeyp
     table = pd.read_csv(tmp_path / "fid" / "fidelity.csv")
     assert {"group", "feature", "standardised_difference", "c2st_auc"} <= set(table.columns)
     assert set(table.group) == {"all"}  # real controls vs synthetic PD share no group
+    # or against a cohort synthesised in memory, compared within the shared group
+    code, _, err = cli(["fidelity", str(real), "--cohort", str(HEALTHY), "--n", "6", "--out", str(tmp_path / "fid2")], capsys, monkeypatch)
+    assert code == 0, err
+    assert set(pd.read_csv(tmp_path / "fid2" / "fidelity.csv").group) == {"all", "control"}
 
 
 def _one_line_exit_2(args: list[str], capsys, monkeypatch, needle: str) -> None:  # type: ignore[no-untyped-def]
@@ -101,6 +105,8 @@ def _one_line_exit_2(args: list[str], capsys, monkeypatch, needle: str) -> None:
         (["fidelity", "{tmp}/nowhere", "--synthetic", "{tmp}"], "nowhere"),
         (["fidelity", "{tmp}", "--synthetic", "{tmp}"], "subjects.csv"),
         (["fidelity", "{tmp}/bad", "--synthetic", "{tmp}/bad"], "bad"),
+        (["fidelity", "{tmp}/bad"], "--synthetic"),
+        (["fidelity", "{tmp}/bad", "--cohort", "nope.yaml"], "nope.yaml"),
     ],
 )
 def test_bad_input_gives_one_line_and_exit_2(args, needle, tmp_path, capsys, monkeypatch):

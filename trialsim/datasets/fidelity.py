@@ -1,7 +1,8 @@
 """Synthetic vs real insole recordings: the same features from both, compared by group.
 
-``trialsim fidelity REAL_DIR --synthetic DIR`` (the V&V 40 validation evidence for a
-synthetic training set):
+``trialsim fidelity REAL_DIR --synthetic DIR`` or ``--cohort COHORT.yaml [--n N --seed S
+--simulator ...]`` (recordings made in memory) — the V&V 40 validation evidence for a
+synthetic training set:
 
 1. **Read** both folders the same way (:func:`read_recordings`): ``subjects.csv`` with a
    ``subject`` column, and per subject ``<subject>.csv`` with ``total_l_n`` and
@@ -30,6 +31,7 @@ import pandas as pd
 
 from trialsim.errors import InputFileError, OutputPathError, TrialsimError
 from trialsim.sensors.events import FEATURES, force_features
+from trialsim.spec.cohort import CohortSpec
 
 C2ST_FEATURES = (
     "stride_time_s", "stance_pct", "double_support_pct", "stride_time_cv_pct", "swing_time_cv_pct",
@@ -196,25 +198,60 @@ def c2st_by_group(real: pd.DataFrame, synthetic: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def fidelity_report(real_dir: Path, synthetic_dir: Path, *, out: Path, group: str | None = None) -> Path:
-    """Write ``out/fidelity.html`` and ``out/fidelity.csv``; returns the HTML path."""
+def cohort_features(cohort: CohortSpec, *, n: int, seed: int, simulator: str) -> pd.DataFrame:
+    """Features of ``n`` synthetic insole recordings of a cohort, made in memory (``--cohort``)."""
+    from trialsim.datasets.synth import insole_features
+    from trialsim.pipeline import select_simulator
+
+    df = insole_features(cohort, n=n, seed=seed, simulator=select_simulator(simulator))
+    out = pd.DataFrame({"subject": df["subject"], "group": group_labels(df)})
+    for f in FEATURES:
+        out[f] = df[f"feature_{f}"].to_numpy()
+    return out
+
+
+def fidelity_report(
+    real_dir: Path, synthetic_dir: Path | None, *, out: Path, group: str | None = None,
+    cohort: Path | None = None, n: int = 200, seed: int = 0, simulator: str = "reference",
+) -> Path:
+    """Write ``out/fidelity.html`` and ``out/fidelity.csv``; returns the HTML path.
+
+    The synthetic side is a ``trialsim synth insoles`` folder, or (``cohort``) ``n``
+    recordings of that cohort made in memory.
+    """
     from trialsim.datasets.fidelity_html import render_fidelity_html
 
+    if (synthetic_dir is None) == (cohort is None):
+        raise TrialsimError("give exactly one of --synthetic DIR or --cohort COHORT.yaml")
     if out.exists() and not out.is_dir():
         raise OutputPathError(f"--out: {out} is a file; give a folder")
     if not out.resolve().parent.is_dir():
         raise OutputPathError(f"--out: folder {out.resolve().parent} does not exist; create it first")
+    spec = None
+    if cohort is not None:
+        from trialsim.spec.loading import load_cohort
+
+        if simulator not in ("reference", "generator"):
+            raise TrialsimError(f"--simulator: {simulator!r} unknown (allowed: reference, generator)")
+        spec = load_cohort(cohort)
     real = read_recordings(real_dir, group=group)
-    synthetic = read_recordings(synthetic_dir, group=group)
+    if spec is None:
+        assert synthetic_dir is not None
+        source = synthetic_dir
+        synthetic = read_recordings(synthetic_dir, group=group)
+    else:
+        assert cohort is not None
+        source = cohort
+        synthetic = cohort_features(spec, n=n, seed=seed, simulator=simulator)
     if real[list(C2ST_FEATURES)].dropna().empty or synthetic[list(C2ST_FEATURES)].dropna().empty:
-        raise TrialsimError(f"{real_dir if real[list(C2ST_FEATURES)].dropna().empty else synthetic_dir}: no recording had 3 clean strides per foot; are these walking insole recordings?")
+        raise TrialsimError(f"{real_dir if real[list(C2ST_FEATURES)].dropna().empty else source}: no recording had 3 clean strides per foot; are these walking insole recordings?")
     diffs = standardised_differences(real, synthetic)
     c2st = c2st_by_group(real, synthetic)
     out.mkdir(exist_ok=True)
     tmp = out / ".fidelity.csv.tmp"
     diffs.merge(c2st[["group", "c2st_auc"]], on="group", how="left").to_csv(tmp, index=False)
     tmp.replace(out / "fidelity.csv")
-    html = render_fidelity_html(real, synthetic, diffs, c2st, real_dir=real_dir, synthetic_dir=synthetic_dir)
+    html = render_fidelity_html(real, synthetic, diffs, c2st, real_dir=real_dir, synthetic_dir=source)
     tmp = out / ".fidelity.html.tmp"
     tmp.write_text(html)
     tmp.replace(out / "fidelity.html")
