@@ -64,17 +64,26 @@ def m_shape_bw(tau: np.ndarray, *, relative_speed: float, jitter: np.ndarray | N
 
 
 def has_m_shape(shape: np.ndarray) -> bool:
-    """Two peaks (first and second half of stance) with a trough ≥ 5 % below both."""
+    """A walking M on :data:`STANCE_GRID`: a loading peak (10–40 % of stance) and a push-off
+    peak (55–92 %), both 0.8–1.6 BW, a trough ≥ 5 % below both, and no wiggles (the slope
+    changes sign at most three times, ignoring changes under 0.5 % BW): an impact spike or a
+    noisy solve is not an M."""
     s = np.asarray(shape, dtype=float)
     n = len(s)
-    if n < 10 or not np.isfinite(s).all():
+    if n < 20 or not np.isfinite(s).all():
         return False
-    first, second = s[: n // 2].max(), s[n // 2 :].max()
-    i1, i2 = int(np.argmax(s[: n // 2])), n // 2 + int(np.argmax(s[n // 2 :]))
-    if i2 - i1 < 3:
+    i1 = int(np.argmax(s[: n // 2]))
+    i2 = n // 2 + int(np.argmax(s[n // 2 :]))
+    first, second = s[i1], s[i2]
+    if not (0.10 <= i1 / (n - 1) <= 0.40 and 0.55 <= i2 / (n - 1) <= 0.92):
         return False
-    trough = s[i1 : i2 + 1].min()
-    return bool(trough < 0.95 * min(first, second) and n // 10 < i1 and i2 < n - n // 20)
+    if not (0.8 <= first <= 1.6 and 0.8 <= second <= 1.6):
+        return False
+    if s[i1 : i2 + 1].min() >= 0.95 * min(first, second):
+        return False
+    d = np.diff(s)
+    d = d[np.abs(d) > 0.005]
+    return bool(np.count_nonzero(np.sign(d[1:]) != np.sign(d[:-1])) <= 3)
 
 
 def shape_from_curve(curve_bw: np.ndarray, gait_cycle_pct: np.ndarray, *, threshold_bw: float = 0.05) -> np.ndarray | None:
