@@ -76,6 +76,39 @@ def _cycle_phase(t: np.ndarray, hs: np.ndarray, to: np.ndarray, stance_fraction:
     return np.clip(np.where(in_stance, stance_phase, swing_phase), 0.0, 1.0)
 
 
+def _ankle_forward_m(hip_deg: np.ndarray, knee_deg: np.ndarray, height_m: float) -> np.ndarray:
+    thigh = np.radians(hip_deg)
+    shank = thigh - np.radians(knee_deg)
+    return height_m * (THIGH * np.sin(thigh) + SHANK * np.sin(shank))
+
+
+def step_length_from_cycle_m(curves: dict[str, np.ndarray], *, height_m: float) -> float:
+    """Step length the cycle's geometry gives: mean of the two extremes of the ankles' fore-aft separation."""
+    sep = (_ankle_forward_m(curves["hip_flexion_r_deg"], curves["knee_flexion_r_deg"], height_m)
+           - _ankle_forward_m(curves["hip_flexion_l_deg"], curves["knee_flexion_l_deg"], height_m))
+    return float(0.5 * (sep.max() - sep.min()))
+
+
+def scale_to_step_length(curves: dict[str, np.ndarray], *, step_length_m: float, height_m: float) -> dict[str, np.ndarray]:
+    """The cycle with both hip-flexion curves scaled about their means (factor 0.5–1.8) so that
+    its geometry gives ``step_length_m``: a patient's joint excursions agree with its step
+    length (a fixed reference cycle would give every patient the same stride on camera)."""
+    out = dict(curves)
+    base = {s: np.asarray(curves[f"hip_flexion_{s}_deg"], dtype=float) for s in ("r", "l")}
+
+    def at(k: float) -> float:
+        for s, c in base.items():
+            out[f"hip_flexion_{s}_deg"] = c.mean() + k * (c - c.mean())
+        return step_length_from_cycle_m(out, height_m=height_m)
+
+    lo, hi = 0.5, 1.8
+    for _ in range(30):
+        mid = 0.5 * (lo + hi)
+        lo, hi = (mid, hi) if at(mid) < step_length_m else (lo, mid)
+    at(0.5 * (lo + hi))
+    return out
+
+
 def replay(
     curves: dict[str, np.ndarray], gait_cycle_pct: np.ndarray, walk: Walk, *, height_m: float, sample_rate_hz: float,
 ) -> Kinematics:

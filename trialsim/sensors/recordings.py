@@ -1,5 +1,10 @@
 """One virtual patient's recordings as tables: insoles (gaitpdb layout), IMU, video keypoints.
 
+Joint angles: the simulator's cycle when it gives one, else adults' natural-speed
+cycle (:func:`~trialsim.sensors.cycle.default_cycle`), with the hip excursion scaled so
+the cycle's geometry gives the patient's step length
+(:func:`~trialsim.sensors.kinematics.scale_to_step_length`).
+
 Each function takes the patient's true gait measures (``GAIT_MEASURES`` names), motor
 noise, body size and, where the simulator gives them, its cycle curves; draws the
 patient's variability traits (:func:`~trialsim.sensors.cycle.variability_traits`) and
@@ -21,7 +26,7 @@ from trialsim.sensors.cycle import CYCLE_PCT, default_cycle, patient_timing
 from trialsim.sensors.force import shape_from_curve
 from trialsim.sensors.imu import imu_signals
 from trialsim.sensors.insoles import InsoleRecording, record_insoles
-from trialsim.sensors.kinematics import replay
+from trialsim.sensors.kinematics import replay, scale_to_step_length
 from trialsim.sensors.video import KEYPOINTS, Camera, walk_keypoints
 from trialsim.sensors.walk import Walk, simulate_walk
 
@@ -38,11 +43,21 @@ def _walk(
     return walk, {"dfa_alpha_true": timing.dfa_alpha, "asymmetry_true": timing.asymmetry}
 
 
-def _cycle(curves: Mapping[str, np.ndarray] | None, pct: np.ndarray | None) -> tuple[dict[str, np.ndarray], np.ndarray]:
+def _cycle(
+    curves: Mapping[str, np.ndarray] | None, pct: np.ndarray | None, measures: Mapping[str, float], height_m: float,
+) -> tuple[dict[str, np.ndarray], np.ndarray]:
+    """The patient's joint-angle cycle (simulated, else Bovi's), hip excursion scaled to its step length."""
     needed = [f"{j}_{s}_deg" for j in ("hip_flexion", "knee_flexion", "ankle_dorsiflexion") for s in ("r", "l")]
     if curves is not None and pct is not None and all(k in curves for k in needed):
-        return {k: np.asarray(v, dtype=float) for k, v in curves.items()}, np.asarray(pct, dtype=float)
-    return default_cycle(), CYCLE_PCT
+        cyc, grid = {k: np.asarray(v, dtype=float) for k, v in curves.items()}, np.asarray(pct, dtype=float)
+    else:
+        cyc, grid = default_cycle(), CYCLE_PCT
+    step = measures.get("step_length_m")
+    if step is None and "gait_speed_m_s" in measures and "stride_time_s" in measures:
+        step = 0.5 * measures["gait_speed_m_s"] * measures["stride_time_s"]
+    if step is not None:
+        cyc = scale_to_step_length(cyc, step_length_m=float(step), height_m=height_m)
+    return cyc, grid
 
 
 def insole_recording(
@@ -77,7 +92,7 @@ def imu_table(
 ) -> tuple[pd.DataFrame, dict[str, float]]:
     """``time_s`` and ``<site>_acc_x``, ``<site>_acc_y`` (m/s²), ``<site>_gyro_z`` (rad/s) at 100 Hz."""
     walk, traits = _walk(measures, motor_noise=motor_noise, duration_s=duration_s, walkway_m=walkway_m, rng=rng)
-    cyc, pct = _cycle(curves, gait_cycle_pct)
+    cyc, pct = _cycle(curves, gait_cycle_pct, measures, height_m)
     kin = replay(cyc, pct, walk, height_m=height_m, sample_rate_hz=sample_rate_hz)
     signals = imu_signals(kin, sites=sites, rng=rng)
     df = pd.DataFrame({"time_s": np.round(kin.time_s, 3), **{k: np.round(v, 4) for k, v in signals.items()}})
@@ -92,7 +107,7 @@ def video_table(
     """``frame``, ``time_s`` and ``<keypoint>_x_px``, ``<keypoint>_y_px`` of a pass in front of the camera."""
     timing = patient_timing(dict(measures), motor_noise=motor_noise, rng=rng)
     walk = simulate_walk(timing, n_strides=n_strides + 1, rng=rng)
-    cyc, pct = _cycle(curves, gait_cycle_pct)
+    cyc, pct = _cycle(curves, gait_cycle_pct, measures, height_m)
     kin = replay(cyc, pct, walk, height_m=height_m, sample_rate_hz=120.0)
     t, px = walk_keypoints(kin, camera=camera, rng=rng)
     cols: dict[str, np.ndarray] = {"frame": np.arange(len(t)), "time_s": np.round(t, 4)}
