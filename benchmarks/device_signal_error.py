@@ -27,7 +27,11 @@ def main() -> None:
     args = parser.parse_args()
     from trialsim.catalog import load_shipped_cohort
     from trialsim.generative.reference import ReferenceGaitModel
-    from trialsim.sensors.signal_devices import SIGNAL_MEASURES, measure_from_signals, signal_error_table
+    from trialsim.sensors.signal_devices import (
+        SIGNAL_MEASURES,
+        measure_from_signals,
+        signal_error_table,
+    )
     from trialsim.spec.names import GAIT_MEASURES
     from trialsim.trial.enrolment import sample_cohort
 
