@@ -13,7 +13,10 @@ of the way from the heel): segment angles from the vertical
 are thigh = hip flexion, shank = hip − knee flexion, foot = shank + dorsiflexion + 90°.
 The pelvis moves forward with the stride's speed (smoothly interpolated) and its height
 is set so that the lower of the two feet's heel or toe touches the ground, which gives
-the pelvis its double vertical oscillation per stride.
+the pelvis its double vertical oscillation per stride (≈ 4–7 cm; a rigid sagittal model
+without pelvic list or heel rise: the excursion does not grow with step length as a real
+pelvis's does, so lumbar-IMU step length by the inverted-pendulum model is not read from
+these signals — ``imu_lumbar`` keeps its calibrated error).
 """
 
 from __future__ import annotations
