@@ -136,3 +136,22 @@ def test_video_keypoints_follow_the_walk_through_the_camera():
     assert px.shape == (len(t), 8, 2)
     hip_x = px[:, 0, 0]
     assert np.polyfit(t, hip_x, 1)[0] > 0  # walking left to right across the image
+
+
+def test_joint_cycle_scaled_to_the_patients_step_length_shows_on_camera():
+    from trialsim.sensors.kinematics import scale_to_step_length, step_length_from_cycle_m
+    from trialsim.sensors.recordings import video_table
+    from trialsim.sensors.video import KEYPOINTS, video_gait_estimates
+
+    for step in (0.45, 0.65, 0.8):
+        cyc = scale_to_step_length(default_cycle(), step_length_m=step, height_m=1.7)
+        assert step_length_from_cycle_m(cyc, height_m=1.7) == pytest.approx(step, abs=0.005)
+    truth, seen = [], []
+    rng = np.random.default_rng(11)
+    for speed in np.linspace(0.7, 1.5, 9):
+        gait = {"gait_speed_m_s": speed, "stride_time_s": 1.3 - 0.2 * speed, "stance_pct": 62.0, "stride_time_cv_pct": 2.0}
+        df, _ = video_table(gait, motor_noise=1.0, height_m=1.7, rng=rng)
+        px = np.stack([df[[f"{k}_x_px", f"{k}_y_px"]].to_numpy() for k in KEYPOINTS], 1)
+        truth.append(0.5 * speed * gait["stride_time_s"])
+        seen.append(video_gait_estimates(df["time_s"].to_numpy(), px, height_m=1.7, rng=rng)["step_length_m"])
+    assert np.corrcoef(truth, seen)[0, 1] > 0.9
