@@ -155,3 +155,14 @@ def test_joint_cycle_scaled_to_the_patients_step_length_shows_on_camera():
         truth.append(0.5 * speed * gait["stride_time_s"])
         seen.append(video_gait_estimates(df["time_s"].to_numpy(), px, height_m=1.7, rng=rng)["step_length_m"])
     assert np.corrcoef(truth, seen)[0, 1] > 0.9
+
+
+def test_stroke_swing_asymmetry_points_to_the_paretic_side():
+    from trialsim.sensors.cycle import variability_traits
+
+    rng = np.random.default_rng(12)
+    left = [variability_traits(1.5, rng=rng, paretic_side="left")[1] for _ in range(200)]
+    right = [variability_traits(1.5, rng=rng, paretic_side="right")[1] for _ in range(200)]
+    assert min(left) >= 0
+    assert max(right) <= 0
+    assert np.mean(left) == pytest.approx(0.17, abs=0.03)

@@ -108,7 +108,7 @@ def synth_dataset(
         rng = stream(seed, "synth", kind, i)
         cyc = None if curves is None else {name: curves[i, :, j] for j, name in enumerate(names)}
         common = {"motor_noise": float(row.get("motor_noise", 1.0)), "height_m": float(row["height_m"]), "rng": rng,
-                  "curves": cyc, "gait_cycle_pct": pct}
+                  "curves": cyc, "gait_cycle_pct": pct, "paretic_side": _paretic(row)}
         path = out / f"{subject}.csv"
         if path.is_file():  # finished before an interruption: same stream, same traits
             tr = _redraw_traits(row, kind, seed, i)
@@ -150,10 +150,16 @@ def _subjects_table(df: pd.DataFrame, subjects: list[str], traits: list[dict[str
     return table
 
 
+def _paretic(row: pd.Series) -> str | None:
+    side = row.get("paretic_side")
+    return str(side) if isinstance(side, str) else None
+
+
 def _redraw_traits(row: pd.Series, kind: str, seed: int, i: int) -> dict[str, float]:
     from trialsim.sensors.cycle import variability_traits
 
-    alpha, asym = variability_traits(float(row.get("motor_noise", 1.0)), rng=stream(seed, "synth", kind, i))
+    alpha, asym = variability_traits(float(row.get("motor_noise", 1.0)), rng=stream(seed, "synth", kind, i),
+                                     paretic_side=_paretic(row))
     return {"dfa_alpha_true": alpha, "asymmetry_true": asym}
 
 
@@ -179,6 +185,7 @@ def insole_features(
             {m: float(row[m]) for m in GAIT_MEASURES}, motor_noise=float(row.get("motor_noise", 1.0)),
             height_m=float(row["height_m"]), body_mass_kg=float(row["body_mass_kg"]), rng=stream(seed, "synth", "insoles", i),
             duration_s=duration_s, walkway_m=walkway_m if walkway_m > 0 else None, curves=cyc, gait_cycle_pct=pct,
+            paretic_side=_paretic(row),
         )
         traits.append(tr)
         features.append(force_features(rec.force_l_n, rec.force_r_n))

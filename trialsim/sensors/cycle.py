@@ -9,7 +9,8 @@
   ≈ 0.9 in healthy adults, ≈ 0.8 at the motor noise of moderate PD (Hausdorff 2009,
   Chaos 19:026113: healthy 0.75–1.0, lower in PD). Left/right swing asymmetry
   ``N(0, 0.025·motor_noise)`` (Plotnik et al. 2005: swing asymmetry ≈ 2–3 % in
-  controls, ≈ 5–6 % in PD).
+  controls, ≈ 5–6 % in PD); after a stroke, towards the paretic side
+  (:func:`variability_traits`).
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from trialsim.sensors.walk import GaitTiming
 CYCLE_PCT = np.linspace(0.0, 100.0, 51)
 DFA_ALPHA_HEALTHY, DFA_ALPHA_PER_NOISE, DFA_ALPHA_SD = 0.90, 0.08, 0.05
 ASYMMETRY_SD_PER_NOISE = 0.025
+PARETIC_SWING_LOG_RATIO = (0.15, 0.10)
 
 
 @cache
@@ -52,14 +54,27 @@ def default_cycle() -> dict[str, np.ndarray]:
     return curves
 
 
-def variability_traits(motor_noise: float, *, rng: np.random.Generator) -> tuple[float, float]:
-    """``(dfa_alpha, asymmetry)`` of one patient (see module docs)."""
+def variability_traits(
+    motor_noise: float, *, rng: np.random.Generator, paretic_side: str | None = None,
+) -> tuple[float, float]:
+    """``(dfa_alpha, asymmetry)`` of one patient (see module docs).
+
+    ``asymmetry`` is ``ln(swing_left / swing_right)``. After a stroke the paretic leg's
+    swing is the longer: ``|N(0.15, 0.10)|`` towards the ``paretic_side`` (Patterson et
+    al. 2008, Arch Phys Med Rehabil 89:304: swing-time ratio ≈ 1.2 on average in chronic
+    stroke, > 1.06 in about half).
+    """
     alpha = DFA_ALPHA_HEALTHY - DFA_ALPHA_PER_NOISE * (motor_noise - 1.0) + DFA_ALPHA_SD * rng.standard_normal()
-    asym = ASYMMETRY_SD_PER_NOISE * max(motor_noise, 0.2) * rng.standard_normal()
+    z = rng.standard_normal()
+    asym = ASYMMETRY_SD_PER_NOISE * max(motor_noise, 0.2) * z
+    if paretic_side in ("left", "right"):
+        asym = abs(PARETIC_SWING_LOG_RATIO[0] + PARETIC_SWING_LOG_RATIO[1] * z) * (1.0 if paretic_side == "left" else -1.0)
     return float(np.clip(alpha, 0.5, 0.98)), float(asym)
 
 
-def patient_timing(measures: dict[str, float], *, motor_noise: float, rng: np.random.Generator) -> GaitTiming:
-    """The walk timing of a patient from its true gait measures and motor noise."""
-    alpha, asym = variability_traits(motor_noise, rng=rng)
+def patient_timing(
+    measures: dict[str, float], *, motor_noise: float, rng: np.random.Generator, paretic_side: str | None = None,
+) -> GaitTiming:
+    """The walk timing of a patient from its true gait measures, motor noise and paretic side."""
+    alpha, asym = variability_traits(motor_noise, rng=rng, paretic_side=paretic_side)
     return GaitTiming.from_measures(measures, dfa_alpha=alpha, asymmetry=asym)

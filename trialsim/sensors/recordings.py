@@ -36,8 +36,9 @@ IMU_SITES = ("lumbar", "ankle_l", "ankle_r")
 
 def _walk(
     measures: Mapping[str, float], *, motor_noise: float, duration_s: float, walkway_m: float | None, rng: np.random.Generator,
+    paretic_side: str | None = None,
 ) -> tuple[Walk, dict[str, float]]:
-    timing = patient_timing(dict(measures), motor_noise=motor_noise, rng=rng)
+    timing = patient_timing(dict(measures), motor_noise=motor_noise, rng=rng, paretic_side=paretic_side)
     n = max(4, int(np.ceil(duration_s / timing.stride_time_s)))
     walk = simulate_walk(timing, n_strides=n, rng=rng, straight_m=walkway_m)
     return walk, {"dfa_alpha_true": timing.dfa_alpha, "asymmetry_true": timing.asymmetry}
@@ -63,10 +64,11 @@ def _cycle(
 def insole_recording(
     measures: Mapping[str, float], *, motor_noise: float, height_m: float, body_mass_kg: float, rng: np.random.Generator,
     duration_s: float = 120.0, walkway_m: float | None = 25.0,
-    curves: Mapping[str, np.ndarray] | None = None, gait_cycle_pct: np.ndarray | None = None,
+    curves: Mapping[str, np.ndarray] | None = None, gait_cycle_pct: np.ndarray | None = None, paretic_side: str | None = None,
 ) -> tuple[InsoleRecording, dict[str, float]]:
     """Insole forces of one patient's walk (M shape from the curves when they have it)."""
-    walk, traits = _walk(measures, motor_noise=motor_noise, duration_s=duration_s, walkway_m=walkway_m, rng=rng)
+    walk, traits = _walk(measures, motor_noise=motor_noise, duration_s=duration_s, walkway_m=walkway_m, rng=rng,
+                         paretic_side=paretic_side)
     shapes: dict[str, np.ndarray | None] = {"r": None, "l": None}
     if curves is not None and gait_cycle_pct is not None:
         for side in ("r", "l"):
@@ -89,9 +91,11 @@ def imu_table(
     measures: Mapping[str, float], *, motor_noise: float, height_m: float, rng: np.random.Generator,
     duration_s: float = 60.0, walkway_m: float | None = 25.0, sites: tuple[str, ...] = IMU_SITES,
     curves: Mapping[str, np.ndarray] | None = None, gait_cycle_pct: np.ndarray | None = None, sample_rate_hz: float = 100.0,
+    paretic_side: str | None = None,
 ) -> tuple[pd.DataFrame, dict[str, float]]:
     """``time_s`` and ``<site>_acc_x``, ``<site>_acc_y`` (m/s²), ``<site>_gyro_z`` (rad/s) at 100 Hz."""
-    walk, traits = _walk(measures, motor_noise=motor_noise, duration_s=duration_s, walkway_m=walkway_m, rng=rng)
+    walk, traits = _walk(measures, motor_noise=motor_noise, duration_s=duration_s, walkway_m=walkway_m, rng=rng,
+                         paretic_side=paretic_side)
     cyc, pct = _cycle(curves, gait_cycle_pct, measures, height_m)
     kin = replay(cyc, pct, walk, height_m=height_m, sample_rate_hz=sample_rate_hz)
     signals = imu_signals(kin, sites=sites, rng=rng)
@@ -102,10 +106,10 @@ def imu_table(
 def video_table(
     measures: Mapping[str, float], *, motor_noise: float, height_m: float, rng: np.random.Generator,
     n_strides: int = 3, camera: Camera | None = None,
-    curves: Mapping[str, np.ndarray] | None = None, gait_cycle_pct: np.ndarray | None = None,
+    curves: Mapping[str, np.ndarray] | None = None, gait_cycle_pct: np.ndarray | None = None, paretic_side: str | None = None,
 ) -> tuple[pd.DataFrame, dict[str, float]]:
     """``frame``, ``time_s`` and ``<keypoint>_x_px``, ``<keypoint>_y_px`` of a pass in front of the camera."""
-    timing = patient_timing(dict(measures), motor_noise=motor_noise, rng=rng)
+    timing = patient_timing(dict(measures), motor_noise=motor_noise, rng=rng, paretic_side=paretic_side)
     walk = simulate_walk(timing, n_strides=n_strides + 1, rng=rng)
     cyc, pct = _cycle(curves, gait_cycle_pct, measures, height_m)
     kin = replay(cyc, pct, walk, height_m=height_m, sample_rate_hz=120.0)
