@@ -3,7 +3,9 @@
 A dataset folder holds ``subjects.csv`` (one row per virtual patient: ``subject``,
 ``condition``, severity, covariates, every true gait measure and the variability
 traits that label the signals) and one ``<subject>.csv`` per patient, plus
-``synth.json`` (what made it: cohort, n, seed, simulator and its provenance, options).
+``synth.json`` (what made it: cohort, n, seed, simulator and its provenance, options, and
+for insoles the share of patients whose force shape is the simulator's own M rather than
+the parametric one).
 
 - Patients come from :func:`trialsim.trial.enrolment.sample_cohort` (the same virtual
   patients as ``trialsim cohort`` with that seed); their signals from
@@ -97,8 +99,9 @@ def synth_dataset(
     df = sample_cohort(cohort, n=n, seed=seed, simulator=simulator)
     out.mkdir(exist_ok=True)
     manifest["provenance"] = simulator.provenance()
-    (out / MANIFEST).write_text(json.dumps(manifest, indent=2))
     curves, names, pct = _curves(simulator, df)
+    manifest["force_shape_from_physics"] = _physics_shape_fraction(curves, names, pct) if kind == "insoles" else None
+    (out / MANIFEST).write_text(json.dumps(manifest, indent=2))
     subjects = [f"{cohort.name}_{i:05d}" for i in range(len(df))]
     traits: list[dict[str, float]] = []
     walkway = walkway_m if walkway_m > 0 else None
@@ -148,6 +151,16 @@ def _subjects_table(df: pd.DataFrame, subjects: list[str], traits: list[dict[str
     for key in ("dfa_alpha_true", "asymmetry_true"):
         table[key] = [t.get(key, np.nan) for t in traits]
     return table
+
+
+def _physics_shape_fraction(curves: np.ndarray | None, names: tuple[str, ...], pct: np.ndarray | None) -> float:
+    """Share of patients whose simulated vertical GRF is M-shaped (used as is; the rest get the parametric M)."""
+    from trialsim.sensors.force import shape_from_curve
+
+    if curves is None or pct is None or "grf_vertical_r_bw" not in names:
+        return 0.0
+    j = names.index("grf_vertical_r_bw")
+    return float(np.mean([shape_from_curve(curves[i, :, j], pct) is not None for i in range(len(curves))]))
 
 
 def _paretic(row: pd.Series) -> str | None:
