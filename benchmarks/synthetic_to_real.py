@@ -28,6 +28,7 @@ Targets (issue 16): ``synthetic_mae ≤ 1.1 × real_cv_mae`` and ``c2st_auc ≤ 
 from __future__ import annotations
 
 import argparse
+import sys
 import time
 from pathlib import Path
 
@@ -90,13 +91,19 @@ def synthetic_features(simulator_name: str, n: int, seed: int) -> pd.DataFrame:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="100 synthetic subjects per group instead of 300")
-    parser.add_argument("--real", type=Path, default=DEFAULT_REAL, help="gaitpdb-si folder (subjects.csv + npz)")
+    parser.add_argument("--real", type=Path, default=None, help=f"gaitpdb-si folder (subjects.csv + npz; default {DEFAULT_REAL})")
     parser.add_argument("--simulator", default="generator", choices=("reference", "generator"))
     parser.add_argument("--n", type=int, default=None, help="synthetic subjects per group (controls; PD split over two cohorts)")
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args()
+    if args.real is None:
+        if not (DEFAULT_REAL / "subjects.csv").is_file():  # a fresh clone without the development set (`make bench`)
+            print(f"# skipped: no development set at {DEFAULT_REAL}; pass --real DIR")
+            return
+        args.real = DEFAULT_REAL
     if not (args.real / "subjects.csv").is_file():
-        raise SystemExit(f"error: --real: {args.real} has no subjects.csv (the gaitpdb-si development set)")
+        print(f"error: --real: {args.real} has no subjects.csv (the gaitpdb-si development set)", file=sys.stderr)
+        raise SystemExit(2)
     n = args.n or (100 if args.quick else 300)
 
     from trialsim.datasets.fidelity import c2st_auc
