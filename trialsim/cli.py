@@ -188,6 +188,11 @@ def _mount_optional() -> None:
 
 _mount_optional()
 
+from trialsim.cli_sensors import fidelity_command, synth_app  # noqa: E402  (sensor datasets, issue 16)
+
+app.add_typer(synth_app, name="synth", help="labelled synthetic sensor datasets (insoles, imu, video)")
+app.command("fidelity", help="synthetic vs real recordings: same features, two-sample test, HTML")(fidelity_command)
+
 
 def main() -> None:
     """Entry point: run the CLI, turning user mistakes into one line and exit code 2."""

@@ -106,3 +106,38 @@ def video_gait_estimates(
         "cadence_steps_min": 60.0 / step_time,
         "peak_knee_flexion_swing_deg": 0.5 * float(knee_r.max() + knee_l.max()),
     }
+
+
+def walk_keypoints(
+    kin, *, camera: Camera | None = None, rng: np.random.Generator, swap_probability: float = 0.01,  # type: ignore[no-untyped-def]
+    error_autocorrelation: float = 0.7,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Frame times and pixel keypoints ``(F, 8, 2)`` of a stride-by-stride walk (order: :data:`KEYPOINTS`).
+
+    ``kin`` is a :class:`~trialsim.sensors.kinematics.Kinematics` (each leg on its own
+    foot's timing). The walker passes the camera's optical axis mid-recording. Pose
+    estimation error: per keypoint, Gaussian pixel error with SD ``camera.noise_px``
+    that is correlated from frame to frame (AR(1), ``error_autocorrelation``; a pose
+    estimator's errors persist over neighbouring frames), and with probability
+    ``swap_probability`` per frame the left and right legs are swapped (the left/right
+    confusion of 2-D pose estimators in side views, Stenum et al. 2021). Both are
+    assumptions of this model, documented here.
+    """
+    cam = camera or Camera()
+    t = np.arange(kin.time_s[0], kin.time_s[-1], 1.0 / cam.fps)
+    names = ("hip_r", "knee_r", "ankle_r", "toe_r", "hip_l", "knee_l", "ankle_l", "toe_l")
+    world = np.stack([np.stack([np.interp(t, kin.time_s, kin.points[n][:, d]) for d in (0, 1)], -1) for n in names], 1)
+    world[..., 0] -= 0.5 * (world[0, 0, 0] + world[-1, 0, 0])
+    u = cam.centre_px[0] + cam.focal_px * world[..., 0] / cam.distance_m
+    v = cam.centre_px[1] - cam.focal_px * (world[..., 1] - cam.camera_height_m) / cam.distance_m
+    pixels = np.stack([u, v], -1)
+    rho = float(np.clip(error_autocorrelation, 0.0, 0.99))
+    innovations = cam.noise_px * np.sqrt(1.0 - rho**2) * rng.standard_normal(pixels.shape)
+    err = np.empty_like(pixels)
+    err[0] = cam.noise_px * rng.standard_normal(pixels.shape[1:])
+    for i in range(1, len(t)):
+        err[i] = rho * err[i - 1] + innovations[i]
+    pixels = pixels + err
+    swap = rng.random(len(t)) < swap_probability
+    pixels[swap] = pixels[swap][:, [4, 5, 6, 7, 0, 1, 2, 3]]
+    return t, pixels

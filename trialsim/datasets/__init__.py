@@ -1,0 +1,1 @@
+"""Labelled synthetic sensor datasets (``trialsim synth``) and their fidelity against real recordings (``trialsim fidelity``)."""
