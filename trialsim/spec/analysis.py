@@ -10,20 +10,30 @@ from trialsim.spec.base import Spec
 
 
 class BorrowingSpec(Spec):
-    """Borrowing from the synthetic (external) control arm.
+    """Borrowing from the synthetic (external) control arm: the prior of ``drift``.
 
-    ``none`` ignores it; ``full`` pools it with the concurrent controls;
-    ``commensurate`` shrinks the external mean toward the concurrent control mean
-    with a commensurability SD ``commensurate_sd`` (Hobbs 2011); ``robust_mixture``
-    uses the external arm as an informative prior component with weight
-    ``1 - robust_weight`` and a vague component with weight ``robust_weight``
-    (Schmidli 2014 robust MAP).
+    ``drift`` is the synthetic controls' mean change minus the concurrent controls'.
+    ``none`` ignores the synthetic arm; ``full`` pools it (``drift = 0``);
+    ``commensurate`` gives ``drift ~ N(0, commensurate_sd²)`` (Hobbs 2011, fixed
+    commensurability, endpoint units); ``robust_mixture`` is a robust meta-analytic-
+    predictive prior as RBesT builds it (Neuenschwander 2010, Schmidli 2014):
+    with weight ``1 − robust_weight`` an informative component ``N(0, τ²)`` with
+    between-source heterogeneity ``τ = tau_sigma_fraction × σ`` (``0``: fixed-weight
+    pooling, no heterogeneity), with weight ``robust_weight`` a vague component of
+    unit information, ``N(0, σ²)`` — one patient's worth — unless ``vague_sd`` fixes
+    its SD in endpoint units. σ is the outcome's residual SD (integrated over, not
+    plugged in).
     """
 
     method: Literal["none", "full", "commensurate", "robust_mixture"] = "none"
     commensurate_sd: float = Field(0.05, gt=0, le=10, description="SD of the drift between external and concurrent control mean change (endpoint units)")
     robust_weight: float = Field(0.2, ge=0, le=1, description="prior weight of the vague component in the robust mixture")
-    vague_sd: float = Field(1.0, gt=0, le=100, description="SD of the vague component (endpoint units)")
+    vague_sd: float | None = Field(None, gt=0, le=100, description="SD of the vague component (endpoint units); default: unit information (σ, one patient)")
+    tau_sigma_fraction: float = Field(
+        0.125, ge=0, le=2,
+        description="between-source heterogeneity τ of the informative component as a fraction of σ "
+                    "(Neuenschwander 2010: 1/16 small, 1/8 moderate, 1/4 substantial, 1/2 large); 0 = fixed-weight pooling",
+    )
 
 
 class DecisionSpec(Spec):
