@@ -279,7 +279,7 @@ def headline(result: dict[str, Any]) -> None:
                        help="smallest concurrent total meeting the target power in every alternative scenario "
                             "with type I error within the bound in every null scenario")
         cols[1].metric("Power (worst alternative)", f"{rec['power']:.3f}", f"± {rec['power_mc_se']:.3f} MC SE", delta_color="off", delta_arrow="off")
-        cols[2].metric("Max type I error", f"{rec['max_type1_error']:.3f}", f"bound {spec.design.max_type1_error:g}", delta_color="off", delta_arrow="off")
+        cols[2].metric("Max type I error", f"{rec['max_type1_error']:.3f}", f"bound {spec.type1_budget:g}", delta_color="off", delta_arrow="off")
         saved = rec.get("patients_saved")
         cols[3].metric("Patients saved", "—" if saved is None else str(saved),
                        f"vs conventional {rec['conventional_n_total']}" if saved is not None else "conventional design not in grid", delta_color="off", delta_arrow="off")
@@ -299,7 +299,7 @@ def headline(result: dict[str, Any]) -> None:
 
 def power_tab(result: dict[str, Any]) -> None:
     table, spec = result["table"], result["run"].loaded.spec
-    st.plotly_chart(figures.power_curves(table, target_power=spec.design.target_power, max_type1_error=spec.design.max_type1_error),
+    st.plotly_chart(figures.power_curves(table, target_power=spec.design.target_power, max_type1_error=spec.type1_budget),
                     key="power_curves")
     st.caption("Bands: ± 1.96 Monte Carlo standard errors. Dashed line: target power (alternative scenarios) or the type I "
                "error bound (null scenarios). Dotted: the frequentist reference analysis without borrowing or PROCOVA.")

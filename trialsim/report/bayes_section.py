@@ -90,7 +90,7 @@ def bayes_section(data: RunData) -> Section:
                       "(or borrowing's) doing.", comparison, digits={"primary_rmse": 4, "reference_rmse": 4}, label_columns=3))
     section.add(Heading("7.6 Tipping point in drift"))
     tips = tipping_points(data)
-    bound = spec.design.max_type1_error
+    bound = spec.type1_budget
     if len(tips):
         shown = tips.assign(tipping_drift=[("beyond grid" if t is None or t != t else f"{t:+g}") for t in tips.tipping_drift])
         section.add(table("tipping_points", f"Smallest drift (synthetic controls' outcome offset, by size) at which type I "

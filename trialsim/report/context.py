@@ -138,7 +138,7 @@ def tipping_points(data: RunData) -> pd.DataFrame:
     Drift is the synthetic controls' outcome offset in endpoint units; ``None`` means
     the bound held at every drift in the grid (the tipping point lies beyond it).
     """
-    bound = data.spec.design.max_type1_error
+    bound = data.spec.type1_budget
     nulls = null_rows(data)
     nulls = nulls[nulls.analysis == "primary"]
     rows = []

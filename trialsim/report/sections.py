@@ -70,7 +70,7 @@ def design_section(data: RunData) -> Section:
         ("frequentist reference", f"ANCOVA without borrowing or prognostic score, one-sided p < {spec.decision.alpha:g}, on the same replicates"),
         ("adaptations", "none: fixed design, no interim analysis, no sample-size re-estimation"),
         ("candidate designs", f"n per arm {spec.design.n_per_arm}, allocation ratios {spec.design.allocation_ratios}, synthetic controls {spec.design.synthetic_control_n}"),
-        ("design criteria", f"power ≥ {spec.design.target_power:g} in every alternative scenario; type I error ≤ {spec.design.max_type1_error:g} in every null scenario, with or without drift"),
+        ("design criteria", f"power ≥ {spec.design.target_power:g} in every alternative scenario; type I error ≤ {spec.type1_budget:g} in every null scenario, with or without drift"),
     ]
     section = Section("design", "1. Design overview and estimand")
     section.add(Paragraph(spec.description or f"Study {spec.name}."))
@@ -158,7 +158,7 @@ def scenario_section(data: RunData) -> Section:
 
 def mc_section(data: RunData) -> Section:
     spec, r = data.spec, int(data.summary["replicates"])
-    bound, target = spec.design.max_type1_error, spec.design.target_power
+    bound, target = spec.type1_budget, spec.design.target_power
     se_bound, se_target = math.sqrt(bound * (1 - bound) / r), math.sqrt(target * (1 - target) / r)
     needed = math.ceil(bound * (1 - bound) * (1.96 / 0.005) ** 2)
     rows = [
@@ -191,7 +191,7 @@ def oc_section(data: RunData) -> Section:
     section = Section("oc", "6. Operating characteristics per scenario and design")
     section.add(figure("power_curves", "Success rate against concurrent sample size with 95 % MC bands; dashed: "
                        "target power (alternatives) or type I bound (nulls).",
-                       power_curves(data.oc, target_power=spec.design.target_power, alpha=spec.design.max_type1_error)))
+                       power_curves(data.oc, target_power=spec.design.target_power, alpha=spec.type1_budget)))
     p = data.primary
     keep = p.assign(n_total=p.n_total)[["scenario", "scenario_kind", "design", "n_control", "n_treatment", "n_synthetic", "n_total",
                                         "power", "power_mc_se", "type1_error", "bias", "rmse", "coverage", "mean_ess_borrowed"]]
@@ -202,11 +202,11 @@ def oc_section(data: RunData) -> Section:
                       keep.rename(columns={"power": "P(success)", "power_mc_se": "MC SE", "mean_ess_borrowed": "ESS borrowed"}),
                       digits={"bias": 4, "rmse": 4, "ESS borrowed": 1}, label_columns=3, data=keep))
     nulls = null_rows(data)
-    section.add(Paragraph(f"**Type I error across drift** (bound {spec.design.max_type1_error:g}):"))
+    section.add(Paragraph(f"**Type I error across drift** (bound {spec.type1_budget:g}):"))
     if len(nulls):
         section.add(figure("type1_across_drift", "Type I error against drift of the synthetic controls, 95 % MC bars.",
-                           type1_across_drift(nulls, bound=spec.design.max_type1_error)))
-        shown = nulls.assign(within_bound=np.where(nulls.type1_error <= spec.design.max_type1_error, "yes", "NO"))
+                           type1_across_drift(nulls, bound=spec.type1_budget)))
+        shown = nulls.assign(within_bound=np.where(nulls.type1_error <= spec.type1_budget, "yes", "NO"))
         section.add(table("type1_error_across_drift", "Type I error per null scenario, drift and design.",
                           shown, digits={"drift_outcome_offset": 3, "drift_age_shift_years": 1}, label_columns=3))
         if not (nulls.drift_outcome_offset != 0).any():

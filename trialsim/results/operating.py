@@ -72,7 +72,7 @@ def recommend_design(run: StudyRun, table: pd.DataFrame) -> dict[str, object]:
     )
     found = search_designs(rows, design=spec.design, alpha_one_sided=spec.decision.alpha)
     out: dict[str, object] = {
-        "criteria": {"target_power": spec.design.target_power, "max_type1_error": spec.design.max_type1_error},
+        "criteria": {"target_power": spec.design.target_power, "max_type1_error": spec.type1_budget},
         "statement": found["statement"],
     }
     rec = found["recommended"]

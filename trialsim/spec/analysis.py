@@ -76,7 +76,9 @@ class DesignSearchSpec(Spec):
     allocation_ratios: list[float] | None = Field(None, min_length=1, description="treatment:control ratios to try (default: the arms' allocation)")
     synthetic_control_n: list[int] = Field(default_factory=lambda: [0], min_length=1, description="synthetic control sizes to try (0 = no borrowing)")
     target_power: float = Field(0.8, gt=0, lt=1)
-    max_type1_error: float = Field(0.025, gt=0, lt=0.5, description="type I error bound across every null/drift scenario")
+    max_type1_error: float | None = Field(None, gt=0, lt=0.5, description="the one type I error budget of every design and of the conventional comparator, over every null scenario and the whole drift range; default: the decision's alpha")
+    confidence_z: float = Field(1.645, ge=0, le=5, description="one-sided z of the Monte Carlo confidence bounds a design must clear (power lower bound ≥ target, type I upper bound ≤ budget)")
+    bootstrap_resamples: int = Field(200, ge=0, le=5000, description="bootstrap resamples of the replicates for the uncertainty of the saving and of the choice")
     design_prior_sd_fraction: float = Field(0.5, gt=0, le=5, description="assurance: SD of the normal design prior on the effect, as a fraction of the expected effect (the effect at effect_scale 1)")
 
     @model_validator(mode="after")
