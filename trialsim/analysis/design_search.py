@@ -196,7 +196,7 @@ def search_designs(
 
 def _statement(rec: dict[str, Any] | None, conv: dict[str, Any], *, saved: int, saves: bool, budget: float,
                design: DesignSearchSpec) -> str:
-    conv_text = (f"the conventional 1:1 trial needs {conv['total_n']} patients ({conv['source']}, one-sided α "
+    conv_text = (f"the conventional 1:1 trial needs {conv['total_n']} patients ({conv['source'].replace('_', ' ')}, one-sided α "
                  f"{budget:g}, power {design.target_power:g})") if conv["total_n"] is not None else \
         "the conventional trial's size is unavailable"
     if rec is None:

@@ -35,6 +35,8 @@ class RunData:
     replicates: xr.Dataset
     examples: xr.Dataset
     baseline: xr.Dataset
+    #: ``/drift``: type I error and power per design against drift (None without borrowing)
+    drift: xr.Dataset | None = None
 
     @property
     def simulator(self) -> str:
@@ -82,6 +84,7 @@ def read_run(tree: xr.DataTree, summary: dict[str, Any]) -> RunData:
         summary=summary, attrs=attrs, spec=spec, cohort=cohort, oc=oc, primary=primary,
         scenarios=pd.DataFrame(rows), replicates=tree["replicates"].to_dataset(),
         examples=tree["examples"].to_dataset(), baseline=tree["baseline"].to_dataset(),
+        drift=tree["drift"].to_dataset() if "drift" in tree.children else None,
     )
 
 
