@@ -18,7 +18,8 @@ app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_
 def recommendation_line(rec: dict[str, object]) -> str:
     """One line: what the run recommends, saving or not (the same words as summary.json)."""
     conv = rec.get("conventional_n_total")
-    uncertain = (rec.get("uncertainty") or {}).get("choice_uncertain")  # type: ignore[union-attr]
+    uncertainty = rec.get("uncertainty")
+    uncertain = isinstance(uncertainty, dict) and uncertainty.get("choice_uncertain")
     tail = "; choice uncertain across bootstrap resamples" if uncertain else ""
     if rec.get("found") and rec.get("saves_patients"):
         return (f"recommended: {rec['design']} ({rec['n_total']} concurrent patients; power {rec['power']:.2f}, "

@@ -134,7 +134,7 @@ def _analyze_chunk(
 ) -> BatchAnalysis:
     if analysis.method in ("bayesian_ancova", "frequentist_ancova"):
         layout = ancova_layout(batch, prognostic=analysis.prognostic_adjustment, n_external=m)
-        eff, ctl = layout.index("effect"), layout.index("control_mean")
+        eff = layout.index("effect")
         if analysis.method == "frequentist_ancova":
             fit = batched_gls(layout.stats(), index=eff, known_scale=False)
             return summarize_wald(fit, decision=decision, label=label, true_effect=batch.true_effect)
@@ -209,7 +209,7 @@ def _analyze_mmrm(
         xtx, xty, yty, n = stats
         post = gaussian_posterior(xtx[:, None], xty[:, None], yty[:, None], n[:, None], prior_var=var)
         w = normalize_log_weights(post.log_marginal + logw[None])
-        cm, cv = post.mean[..., ctl], post.cov[..., ctl, ctl]
+        cv = post.cov[..., ctl, ctl]
         mixture = EffectMixture(weight=w, mean=post.mean[..., eff],
                                 scale=np.sqrt(post.cov[..., eff, eff]), df=df)
         return mixture, w, cv

@@ -122,7 +122,7 @@ def drift_curve(drift: xr.Dataset, *, variable: str, level: float, highlight: st
     The y-axis is scaled to the data (not 0–1); dotted: the budget (type I) or the target
     (power), and 2 × budget when ``extra_level`` is given; shaded: the validated range.
     """
-    dim = str(drift.attrs.get("drift_dim", [d for d in drift.dims if d != "design"][0]))
+    dim = str(drift.attrs.get("drift_dim", next(d for d in drift.dims if d != "design")))
     x = drift[dim].values
     fig, ax = plt.subplots(figsize=(6.4, 3.6))
     if validated is not None:

@@ -415,7 +415,7 @@ def drift_curves(drift: xr.Dataset, *, budget: float, target_power: float, highl
 
     ``drift`` is the ``/drift`` group of a results tree; y-axes are scaled to the data.
     """
-    dim = str(drift.attrs.get("drift_dim", [d for d in drift.dims if d != "design"][0]))
+    dim = str(drift.attrs.get("drift_dim", next(d for d in drift.dims if d != "design")))
     x = drift[dim].values
     panels = [v for v in ("type1", "power") if v in drift]
     fig = make_subplots(rows=1, cols=len(panels), subplot_titles=[{"type1": "type I error", "power": "power"}[v] for v in panels])

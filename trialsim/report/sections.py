@@ -32,8 +32,8 @@ from trialsim.report.blocks import (
     fmt,
     table,
 )
-from trialsim.report.drift_section import lever_blocks
 from trialsim.report.context import RunData, null_rows, read_run, walkthrough
+from trialsim.report.drift_section import lever_blocks
 from trialsim.report.model_section import REFERENCE_NOTICE, model_section
 
 ANALYSIS_NAMES = {

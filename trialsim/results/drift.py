@@ -8,6 +8,7 @@ the same simulated patients). Stored as the DataTree group ``/drift`` with dims
 
 from __future__ import annotations
 
+from itertools import pairwise
 from typing import Any
 
 import numpy as np
@@ -15,7 +16,7 @@ import xarray as xr
 
 from trialsim.pipeline import StudyRun
 
-__all__ = ["budget", "drift_dim", "drift_dataset", "drift_summary", "sweep_pair", "tipping_point"]
+__all__ = ["budget", "drift_dataset", "drift_dim", "drift_summary", "sweep_pair", "tipping_point"]
 
 def drift_dim(measure: str) -> str:
     """Name of the drift dimension, with the endpoint's unit: ``gait_speed_m_s`` → ``drift_m_s``."""
@@ -99,7 +100,7 @@ def tipping_point(drift: np.ndarray, value: np.ndarray, level: float, *, above: 
     zero = int(np.argmin(np.abs(drift)))
     for side, idx in (("negative", np.arange(zero, -1, -1)), ("positive", np.arange(zero, drift.size))):
         hit = None
-        for a, b in zip(idx[:-1], idx[1:], strict=False):
+        for a, b in pairwise(idx):
             va, vb = value[a], value[b]
             bad_a = va > level if above else va < level
             if bad_a and a == zero:

@@ -126,9 +126,10 @@ def recommend_design(run: StudyRun, table: pd.DataFrame) -> dict[str, object]:
         "max_type1_error": float(rec["max_type1_error"]), "max_type1_error_mc_se": float(rec["max_type1_error_mc_se"]),
         "type1_upper_bound": float(rec["type1_ucb"]),
     })
-    out["uncertainty"] = bootstrap_choice(run, rows, found)
-    if out["uncertainty"].get("choice_uncertain"):
-        freq = out["uncertainty"]["chosen_fraction"]
+    uncertainty = bootstrap_choice(run, rows, found)
+    out["uncertainty"] = uncertainty
+    if uncertainty.get("choice_uncertain"):
+        freq = uncertainty["chosen_fraction"]
         out["statement"] = f"{out['statement']}; the choice is uncertain (chosen in {freq:.0%} of bootstrap resamples)"
     return out
 
