@@ -141,9 +141,9 @@ def search_designs(
         ``delta``, ``sd``, ``alpha_one_sided``, and the grid's smallest qualifying
         conventional design as ``grid_total_n``), ``patients_saved`` (≥ 0),
         ``saves_patients``, ``recommendation`` (``"simulated"`` or ``"conventional"``),
-        ``budget``, ``n_qualifying``, ``unclear`` (designs smaller than the
-        recommendation whose status MC noise leaves open, with the replicates that
-        would decide them), ``designs`` (the per-design table with ``status``) and
+        ``budget``, ``n_qualifying``, ``unclear`` (designs smaller than both the
+        recommendation and the comparator whose status MC noise leaves open — the
+        ones that could change the answer — with the replicates that would decide them), ``designs`` (the per-design table with ``status``) and
         ``statement`` (one sentence).
 
     Examples
@@ -175,7 +175,9 @@ def search_designs(
         recommended = best.to_dict("records")[0]
     conventional = _conventional(oc_table, table[_is_conventional(table)] if len(table) else table,
                                  design=design, conventional_sd=conventional_sd, budget=budget)
-    limit = recommended["total_n"] if recommended is not None else np.inf
+    # only undecided designs that could change the recommendation: smaller than it and than the comparator
+    limit = min(recommended["total_n"] if recommended is not None else np.inf,
+                conventional["total_n"] if conventional["total_n"] is not None else np.inf)
     unclear = []
     for row in table[(table["status"] == "unclear") & (table["total_n"] < limit)].itertuples():
         need = replicates_to_decide(float(row.min_power), design.target_power, z)

@@ -28,8 +28,11 @@ def oc_table(run: StudyRun) -> pd.DataFrame:
     from trialsim.analysis.results import BatchAnalysis
 
     rows = []
-    for which in ANALYSES:
+    analyses = list(dict.fromkeys([*ANALYSES, *(k[0] for k in run.per_replicate)]))
+    for which in analyses:
         for (s, scenario), (d, design) in product(enumerate(run.scenarios), enumerate(run.designs)):
+            if f"{which}:{design.label}" not in run.methods and which not in ANALYSES:
+                continue
             method = run.methods.get(f"{which}:{design.label}", "")
             arrays = {f: run.per_replicate[(which, f)][s, d] for f in FIELDS}
             arrays["success"] = arrays["success"].astype(bool)
@@ -56,7 +59,7 @@ def _search_rows(run: StudyRun, table: pd.DataFrame) -> pd.DataFrame:
     from trialsim.results.drift import drift_dataset
 
     spec = run.loaded.spec
-    borrowing = np.where((table.n_synthetic > 0) & (table.analysis == "primary"), spec.analysis.borrowing.method, "none")
+    borrowing = np.where((table.n_synthetic > 0) & table.analysis.isin(["primary", "calibrated"]), spec.analysis.borrowing.method, "none")
     rows = table.assign(
         n_per_arm_control=table.n_control, n_per_arm_treatment=table.n_treatment,
         prognostic_adjustment=table.method.str.contains(r"\+procova"), borrowing=borrowing,
@@ -65,6 +68,7 @@ def _search_rows(run: StudyRun, table: pd.DataFrame) -> pd.DataFrame:
     ds = drift_dataset(run)
     if ds is None or "type1" not in ds:
         return rows
+    thresholds: dict[str, float] = run.extra.get("calibration_thresholds", {})  # type: ignore[assignment]
     dim = ds.attrs["drift_dim"]
     extra = []
     base = rows[(rows.analysis == "primary") & (rows.scenario == ds.attrs["null_scenario"])].set_index("design")
@@ -77,6 +81,16 @@ def _search_rows(run: StudyRun, table: pd.DataFrame) -> pd.DataFrame:
             extra.append({**row.to_dict(), "design": label, "scenario": f"drift_sweep{drift:+.6g}",
                           "scenario_kind": "drift_null", "power": p, "power_mc_se": se, "type1_error": p,
                           "type1_error_mc_se": se})
+        if label in thresholds:
+            cal = rows[(rows.analysis == "calibrated") & (rows.scenario == ds.attrs["null_scenario"])
+                       & (rows.design == label)].iloc[0]
+            success = run.drift_prob[ds.attrs["null_scenario"]][i] >= thresholds[label]  # (R, D)
+            for j, drift in enumerate(ds[dim].values):
+                p = float(np.mean(success[:, j]))
+                se = float(np.sqrt(p * (1 - p) / success.shape[0]))
+                extra.append({**cal.to_dict(), "design": label, "scenario": f"drift_sweep{drift:+.6g}",
+                              "scenario_kind": "drift_null", "power": p, "power_mc_se": se, "type1_error": p,
+                              "type1_error_mc_se": se})
     return pd.concat([rows, pd.DataFrame(extra)], ignore_index=True) if extra else rows
 
 
@@ -92,7 +106,13 @@ def recommend_design(run: StudyRun, table: pd.DataFrame) -> dict[str, object]:
     from trialsim.analysis.design_search import search_designs
     from trialsim.results.uncertainty import bootstrap_choice
 
+    from trialsim.results.calibration import CALIBRATED, calibrated_run
+
     spec = run.loaded.spec
+    run = calibrated_run(run)
+    if (CALIBRATED, "success") in run.per_replicate:
+        table = oc_table(run)
+        table = table[(table.analysis != CALIBRATED) | (table.n_synthetic > 0)]
     rows = _search_rows(run, table)
     found = search_designs(rows, design=spec.design, alpha_one_sided=spec.decision.alpha)
     conv = found["conventional"]
@@ -108,6 +128,7 @@ def recommend_design(run: StudyRun, table: pd.DataFrame) -> dict[str, object]:
         "conventional_sd": conv["sd"], "conventional_delta": conv["delta"],
         "patients_saved": found["patients_saved"], "excess_patients": found["excess_patients"],
         "saves_patients": found["saves_patients"], "recommendation": found["recommendation"],
+        "calibration_thresholds": run.extra.get("calibration_thresholds", {}),
         "unclear_designs": [{k: (v.item() if hasattr(v, "item") else v) for k, v in u.items()} for u in found["unclear"]],
     }
     rec = found["recommended"]

@@ -33,6 +33,7 @@ def _candidates(run: StudyRun, rows: pd.DataFrame, designs: pd.DataFrame) -> lis
     analysis_of = rows.groupby("method").analysis.first().to_dict()
     null_name, _ = sweep_pair(run)
     threshold = run.loaded.spec.decision.probability
+    thresholds: dict[str, float] = run.extra.get("calibration_thresholds", {})  # type: ignore[assignment]
     out = []
     for row in designs.itertuples():
         d = index[(int(row.n_per_arm_control), int(row.n_per_arm_treatment), int(row.n_synthetic))]
@@ -44,8 +45,9 @@ def _candidates(run: StudyRun, rows: pd.DataFrame, designs: pd.DataFrame) -> lis
         null = [scen[s] for s in mine[mine.scenario_kind.isin(NULL_KINDS)].scenario]
         null_rows = [success[null]]
         borrows = bool(row.n_synthetic > 0 and row.borrowing not in ("none", None))
-        if borrows and null_name in run.drift_prob and which == "primary":
-            null_rows.append((run.drift_prob[null_name][d] >= threshold).T.astype(float))
+        cut = thresholds.get(run.designs[d].label, threshold) if which == "calibrated" else threshold
+        if borrows and null_name in run.drift_prob and which in ("primary", "calibrated"):
+            null_rows.append((run.drift_prob[null_name][d] >= cut).T.astype(float))
         out.append({"alt": success[alt], "null": np.concatenate(null_rows, axis=0), "borrows": borrows,
                     "total": int(row.total_n), "n_synthetic": int(row.n_synthetic)})
     return out

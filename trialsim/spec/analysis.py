@@ -78,6 +78,8 @@ class DesignSearchSpec(Spec):
     target_power: float = Field(0.8, gt=0, lt=1)
     max_type1_error: float | None = Field(None, gt=0, lt=0.5, description="the one type I error budget of every design and of the conventional comparator, over every null scenario and the whole drift range; default: the decision's alpha")
     confidence_z: float = Field(1.645, ge=0, le=5, description="one-sided z of the Monte Carlo confidence bounds a design must clear (power lower bound ≥ target, type I upper bound ≤ budget)")
+    calibrate_threshold: bool = Field(False, description="also try each borrowing design with its posterior-probability threshold calibrated by simulation so its type I error upper bound stays within the budget over the whole drift sweep (FDA draft guidance on Bayesian methods, Jan 2026)")
+    max_replicates: int | None = Field(None, ge=1, le=10**7, description="add replicates (doubling, up to this many) while a design that could change the recommendation is undecided by Monte Carlo noise; default: never")
     bootstrap_resamples: int = Field(200, ge=0, le=5000, description="bootstrap resamples of the replicates for the uncertainty of the saving and of the choice")
     design_prior_sd_fraction: float = Field(0.5, gt=0, le=5, description="assurance: SD of the normal design prior on the effect, as a fraction of the expected effect (the effect at effect_scale 1)")
 
