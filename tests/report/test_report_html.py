@@ -86,6 +86,10 @@ def test_drift_curve_in_summary_tree_and_report(run_dir: Path, page: str, summar
     for design, curve in drift["curves"].items():
         assert len(curve["type1"]) == len(values) == len(curve["power_mcse"])
         assert set(drift["tipping_points"][design]) == {"type1_above_alpha", "type1_above_2alpha", "power_below_target"}
+    records = summary["drift_curve"]  # CONTRACT.md shape
+    assert len(records) == len(values) * len(drift["curves"])
+    assert set(records[0]) >= {"drift", "design", "type1_error", "type1_mc_se", "power"}
+    assert summary["tipping_points"] == drift["tipping_points"]
     tree = xr.open_datatree(run_dir / "results.nc", engine="h5netcdf")
     ds = tree["drift"].to_dataset()
     assert ds.type1.dims == ("design", "drift_m_s")

@@ -104,9 +104,8 @@ def recommend_design(run: StudyRun, table: pd.DataFrame) -> dict[str, object]:
     closed form at the same budget and power.
     """
     from trialsim.analysis.design_search import search_designs
-    from trialsim.results.uncertainty import bootstrap_choice
-
     from trialsim.results.calibration import CALIBRATED, calibrated_run
+    from trialsim.results.uncertainty import bootstrap_choice
 
     spec = run.loaded.spec
     run = calibrated_run(run)

@@ -86,6 +86,7 @@ def summary_dict(run: StudyRun, table: pd.DataFrame) -> dict[str, Any]:
         })
     recommended = recommend_design(run, table)
     conv_n = recommended.get("conventional_n_per_arm")
+    drift = drift_summary(run, drift_dataset(run))
     return {
         "study": spec.name,
         "seed": spec.seed,
@@ -96,11 +97,31 @@ def summary_dict(run: StudyRun, table: pd.DataFrame) -> dict[str, Any]:
         "designs": designs,
         "recommended_design": recommended,
         "assurance": assurance_table(run, table),
-        "drift": drift_summary(run, drift_dataset(run)),
+        "drift": drift,
+        "drift_curve": drift_records(drift),
+        "tipping_points": (drift or {}).get("tipping_points", {}),
         "procova": procova_gain(run, table, n_per_arm=conv_n if isinstance(conv_n, int) else None,
                                 sd=recommended.get("conventional_sd")),  # type: ignore[arg-type]
         "variance": variance_check(run),
     }
+
+
+def drift_records(drift: dict[str, Any] | None) -> list[dict[str, Any]]:
+    """CONTRACT.md's ``drift_curve``: one record per borrowing design × drift (endpoint units)."""
+    if not drift:
+        return []
+    out = []
+    for design, curve in drift["curves"].items():
+        for j, x in enumerate(drift["values"]):
+            out.append({"drift": x, "design": design,
+                        **{k: curve[k][j] for k in ("type1", "type1_mcse", "power", "power_mcse") if k in curve}})
+    for rec in out:
+        if "type1" in rec:
+            rec["type1_error"] = rec.pop("type1")
+            rec["type1_mc_se"] = rec.pop("type1_mcse")
+        if "power_mcse" in rec:
+            rec["power_mc_se"] = rec.pop("power_mcse")
+    return out
 
 
 def to_datatree(run: StudyRun, table: pd.DataFrame, *, examples: xr.Dataset, baseline: xr.Dataset, command: str) -> xr.DataTree:
