@@ -279,10 +279,14 @@ def headline(result: dict[str, Any]) -> None:
                        help="smallest concurrent total meeting the target power in every alternative scenario "
                             "with type I error within the bound in every null scenario")
         cols[1].metric("Power (worst alternative)", f"{rec['power']:.3f}", f"± {rec['power_mc_se']:.3f} MC SE", delta_color="off", delta_arrow="off")
-        cols[2].metric("Max type I error", f"{rec['max_type1_error']:.3f}", f"bound {spec.design.max_type1_error:g}", delta_color="off", delta_arrow="off")
-        saved = rec.get("patients_saved")
-        cols[3].metric("Patients saved", "—" if saved is None else str(saved),
-                       f"vs conventional {rec['conventional_n_total']}" if saved is not None else "conventional design not in grid", delta_color="off", delta_arrow="off")
+        cols[2].metric("Max type I error", f"{rec['max_type1_error']:.3f}", f"bound {spec.type1_budget:g}", delta_color="off", delta_arrow="off")
+        saved = rec.get("patients_saved") if rec.get("saves_patients") else 0
+        cols[3].metric("Patients saved", str(saved), f"vs conventional {rec['conventional_n_total']} (closed form)", delta_color="off", delta_arrow="off")
+        if not rec.get("saves_patients"):
+            st.info(f"No candidate design saves patients: recommended is the conventional 1:1 trial, "
+                    f"{rec.get('conventional_n_per_arm')} per arm. {rec.get('statement')}")
+        elif (rec.get("uncertainty") or {}).get("choice_uncertain"):
+            st.warning(f"The choice is uncertain: {rec['statement']}")
     else:
         cols[0].metric("Recommended design", "none in grid")
         st.warning(str(rec.get("reason")))
@@ -299,13 +303,24 @@ def headline(result: dict[str, Any]) -> None:
 
 def power_tab(result: dict[str, Any]) -> None:
     table, spec = result["table"], result["run"].loaded.spec
-    st.plotly_chart(figures.power_curves(table, target_power=spec.design.target_power, max_type1_error=spec.design.max_type1_error),
+    st.plotly_chart(figures.power_curves(table, target_power=spec.design.target_power, max_type1_error=spec.type1_budget),
                     key="power_curves")
     st.caption("Bands: ± 1.96 Monte Carlo standard errors. Dashed line: target power (alternative scenarios) or the type I "
                "error bound (null scenarios). Dotted: the frequentist reference analysis without borrowing or PROCOVA.")
     columns = ["analysis", "scenario", "design", "n_total", "n_synthetic", "power", "power_mc_se", "bias", "rmse",
                "coverage", "mean_ess_borrowed", "method"]
     st.dataframe(table[columns], hide_index=True, key="oc_table")
+    tree, summary = result.get("tree"), result.get("summary") or {}
+    if tree is not None and "drift" in tree.children and summary.get("drift"):
+        d, rec = summary["drift"], result["recommended"]
+        st.plotly_chart(figures.drift_curves(tree["drift"].to_dataset(), budget=d["type1_budget"], target_power=d["target_power"],
+                                             highlight=rec.get("design") if rec.get("n_synthetic") else None), key="drift_curves")
+        st.caption(f"Type I error and power of every borrowing design against drift of the synthetic controls "
+                   f"(± {d['half_width']:g}, {d['range_source']}), same simulated patients; bands ± 1.96 MC SE; dotted: "
+                   f"budget {d['type1_budget']:g} / target power, dashed: 2 × budget.")
+        tips = [{"design": k, **{f"{name} ({side})": v[side] for name, v in t.items() for side in ("negative", "positive")}}
+                for k, t in d["tipping_points"].items()]
+        st.dataframe(tips, hide_index=True, key="drift_tipping_points")
 
 
 def design_picker(result: dict[str, Any], key: str) -> int:

@@ -15,6 +15,23 @@ from trialsim.errors import SpecError, TrialsimError
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False, help="In-silico clinical trials in movement disorders.")
 
 
+def recommendation_line(rec: dict[str, object]) -> str:
+    """One line: what the run recommends, saving or not (the same words as summary.json)."""
+    conv = rec.get("conventional_n_total")
+    uncertainty = rec.get("uncertainty")
+    uncertain = isinstance(uncertainty, dict) and uncertainty.get("choice_uncertain")
+    tail = "; choice uncertain across bootstrap resamples" if uncertain else ""
+    if rec.get("found") and rec.get("saves_patients"):
+        return (f"recommended: {rec['design']} ({rec['n_total']} concurrent patients; power {rec['power']:.2f}, "
+                f"lower bound {rec['power_lower_bound']:.2f}; {rec['patients_saved']} patients saved vs the conventional "
+                f"{conv}{tail})")
+    if conv is not None:
+        smallest = f"; smallest simulated design that qualifies: {rec['design']} ({rec['n_total']})" if rec.get("found") else ""
+        return (f"recommended: the conventional 1:1 trial, {rec.get('conventional_n_per_arm')} per arm ({conv} patients, "
+                f"closed form); no candidate design saves patients{smallest}{tail}")
+    return f"no design met the criteria: {rec.get('reason')}"
+
+
 def _fail(message: str) -> None:
     raise TrialsimError(message)
 
@@ -125,12 +142,7 @@ def run(
     )
     rec = summary["recommended_design"]
     assert isinstance(rec, dict)
-    if rec.get("found"):
-        saved = rec.get("patients_saved")
-        typer.echo(f"recommended: {rec['design']} ({rec['n_total']} concurrent patients; power {rec['power']:.2f}"
-                   + (f"; {saved} patients saved vs conventional)" if saved is not None else ")"))
-    else:
-        typer.echo(f"no design met the criteria: {rec.get('reason')}")
+    typer.echo(recommendation_line(rec))
     typer.echo(f"report: {out / 'report.html'}")
 
 

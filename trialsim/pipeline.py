@@ -31,6 +31,7 @@ from trialsim.trial.simulate import (
     check_study,
     simulate_replicates,
     true_effect,
+    variance_components,
 )
 
 log = logging.getLogger(__name__)
@@ -99,6 +100,40 @@ class StudyRun:
     simulator_provenance: dict[str, str]
     wall_time_s: float
     extra: dict[str, object] = field(default_factory=dict)
+    #: drifts (endpoint units) the borrowing designs were swept over; empty without borrowing
+    drift_offsets: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    #: scenario name -> (design, replicate, drift) P(success) of the primary analysis
+    drift_prob: dict[str, np.ndarray] = field(default_factory=dict)
+    #: control-arm variance components from a pilot (:func:`~trialsim.trial.simulate.variance_components`)
+    variance: dict[str, float] = field(default_factory=dict)
+
+
+def sweeps_drift(study: StudySpec) -> bool:
+    """Whether the study has borrowing designs whose OCs are traced over drift."""
+    return (study.synthetic_control.enabled and study.analysis.borrowing.method != "none"
+            and max(study.design.synthetic_control_n) > 0)
+
+
+def sweep_scenarios(study: StudySpec) -> list[str]:
+    """Scenarios whose synthetic controls do not drift: the drift sweep starts from them."""
+    base = study.synthetic_control.drift
+    out = []
+    for s in study.scenarios:
+        d = s.drift or base
+        if d.outcome_offset == 0 and d.age_shift_years == 0:
+            out.append(s.name)
+    return out
+
+
+def drift_offsets(study: StudySpec, *, sd_change: float) -> np.ndarray:
+    """The drift grid: ± max(CID, 0.5 × SD of change) unless the YAML sets it; validated ends included."""
+    from trialsim.analysis.drift import drift_grid
+
+    sweep = study.synthetic_control.drift_sweep
+    half = sweep.half_width or max(study.decision.clinically_important_difference, 0.5 * sd_change)
+    include = tuple(sweep.validated_range or ())
+    half = max(half, *(abs(v) for v in include)) if include else half
+    return drift_grid(half_width=half, n_values=sweep.n_values, include=include)
 
 
 def _task_keys(replicates: int) -> list[str]:
@@ -112,11 +147,16 @@ class _Task:
     (common random numbers across scenarios and designs).
     """
 
-    def __init__(self, loaded: LoadedStudy, replicates: int, designs: list[Design], effects: dict[str, float]) -> None:
+    def __init__(self, loaded: LoadedStudy, replicates: int, designs: list[Design], effects: dict[str, float],
+                 offsets: np.ndarray | None = None) -> None:
         self.loaded, self.replicates, self.designs, self.effects = loaded, replicates, designs, effects
+        self.offsets = np.zeros(0) if offsets is None else offsets
 
     def __call__(self, key: str) -> list[dict[str, dict[str, dict[str, np.ndarray] | str]]]:
+        from trialsim.analysis.drift import drift_sweep
         from trialsim.analysis.engine import analyze_batch
+
+        sweep = set(sweep_scenarios(self.loaded.spec)) if self.offsets.size else set()
 
         block = int(key[1:])
         reps = range(block * BLOCK_REPLICATES, min((block + 1) * BLOCK_REPLICATES, self.replicates))
@@ -135,6 +175,11 @@ class _Task:
                     res = analyze_batch(batch, analysis=spec, decision=self.loaded.spec.decision, n_external=design.n_synthetic)
                     out.setdefault(design.label, {})[which] = {f: np.asarray(getattr(res, f)) for f in FIELDS}
                     out[design.label][f"{which}_method"] = res.method
+                    if which == "primary" and scenario.name in sweep:
+                        prob = (np.repeat(res.prob_success[:, None], self.offsets.size, axis=1) if design.n_synthetic == 0
+                                else drift_sweep(batch, analysis=spec, decision=self.loaded.spec.decision,
+                                                 offsets=self.offsets, n_external=design.n_synthetic))
+                        out[design.label]["drift"] = {"prob_success": prob}
             per_scenario.append(out)
         return per_scenario
 
@@ -164,15 +209,19 @@ def run_study(
     designs = candidate_designs(study)
     simulator = select_simulator(study.simulator)
     effects = {s.name: true_effect(loaded, scenario=s, simulator=simulator) for s in study.scenarios}
+    variance = variance_components(loaded, simulator=simulator)
+    offsets = drift_offsets(study, sd_change=variance["sd_change"]) if sweeps_drift(study) else np.zeros(0)
     keys = _task_keys(r)
     results = run_tasks(
-        keys, _Task(loaded, r, designs, effects), workers=workers, scheduler=scheduler,
+        keys, _Task(loaded, r, designs, effects, offsets), workers=workers, scheduler=scheduler,
         checkpoint=checkpoint, description="simulating trials", quiet=quiet, on_progress=on_progress,
     )
     per_replicate: dict[tuple[str, str], np.ndarray] = {
         (which, f): np.full((len(study.scenarios), len(designs), r), np.nan) for which in ANALYSES for f in FIELDS
     }
     methods: dict[str, str] = {}
+    swept = sweep_scenarios(study) if offsets.size else []
+    drift_prob = {name: np.full((len(designs), r, offsets.size), np.nan) for name in swept}
     for key, per_scenario in results.items():
         b = int(key[1:])
         sl = slice(b * BLOCK_REPLICATES, min((b + 1) * BLOCK_REPLICATES, r))
@@ -184,6 +233,11 @@ def run_study(
                 for f in FIELDS:
                     per_replicate[(which, f)][s, d, sl] = arrays[f]
                 methods[f"{which}:{design.label}"] = str(entry[f"{which}_method"])
+            name = study.scenarios[s].name
+            if name in drift_prob:
+                swept_arrays = entry["drift"]
+                assert isinstance(swept_arrays, dict)
+                drift_prob[name][d, sl] = swept_arrays["prob_success"]
     provenance = dict(simulator.provenance())
     if study.analysis.prognostic_model == "digital_twin":
         from trialsim.trial.twins import generator_for_twins
@@ -195,4 +249,5 @@ def run_study(
         loaded=loaded, replicates=r, designs=designs, scenarios=list(study.scenarios),
         true_effects=effects, per_replicate=per_replicate, methods=methods,
         simulator_provenance=provenance, wall_time_s=time.perf_counter() - started,
+        drift_offsets=offsets, drift_prob=drift_prob, variance=variance,
     )

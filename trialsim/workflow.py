@@ -58,6 +58,27 @@ def assemble_results(run: StudyRun, *, command: str) -> tuple[xr.DataTree, dict[
     return to_datatree(run, table, examples=examples, baseline=baseline, command=command), summary
 
 
+def add_replicates_while_unclear(
+    run: StudyRun, *, workers: int = 1, scheduler: str | None = None, checkpoint: Path | None = None, quiet: bool = False,
+) -> StudyRun:
+    """Double the replicates (up to ``design.max_replicates``) while a design that could change
+    the recommendation is undecided by Monte Carlo noise; blocks already run are reused from
+    ``checkpoint`` (replicate blocks are the same whatever the total)."""
+    from trialsim.pipeline import BLOCK_REPLICATES
+    from trialsim.results.operating import recommend_design
+
+    limit = run.loaded.spec.design.max_replicates
+    while limit is not None and run.replicates < limit:
+        rec = recommend_design(run, oc_table(run))
+        if not rec.get("unclear_designs"):
+            break
+        more = min(2 * run.replicates, limit)
+        more = -(-more // BLOCK_REPLICATES) * BLOCK_REPLICATES if more < limit else limit
+        reuse = checkpoint if run.replicates % BLOCK_REPLICATES == 0 else None  # a partial last block differs
+        run = run_study(run.loaded, replicates=more, workers=workers, scheduler=scheduler, checkpoint=reuse, quiet=quiet)
+    return run
+
+
 def execute_study(
     loaded: LoadedStudy,
     out: Path,
@@ -87,6 +108,7 @@ def execute_study(
     marker.write_text(json.dumps(fingerprint))
 
     run = run_study(loaded, replicates=replicates, workers=workers, scheduler=scheduler, checkpoint=partial / "tasks", quiet=quiet)
+    run = add_replicates_while_unclear(run, workers=workers, scheduler=scheduler, checkpoint=partial / "tasks", quiet=quiet)
     tree, summary = assemble_results(run, command=command)
 
     staging = partial / "out"

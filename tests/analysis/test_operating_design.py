@@ -60,17 +60,39 @@ def test_drift_type1_violation_excludes_a_design_and_closed_form_gives_the_refer
     out = search_designs(pd.DataFrame(rows), design=DesignSearchSpec(target_power=0.8, max_type1_error=0.025))
     assert out["recommended"]["borrowing"] == "robust_mixture"
     assert out["recommended"]["total_n"] == 70
-    assert out["conventional"] == {"n_per_arm": 64, "total_n": 128, "source": "closed_form",
-                                   "delta": 0.1, "sd": 0.2}
+    conv = out["conventional"]
+    assert {k: conv[k] for k in ("n_per_arm", "total_n", "source", "delta", "sd", "alpha_one_sided")} == {
+        "n_per_arm": 64, "total_n": 128, "source": "closed_form", "delta": 0.1, "sd": 0.2, "alpha_one_sided": 0.025}
     assert out["patients_saved"] == 128 - 70
+    assert out["saves_patients"] and out["recommendation"] == "simulated"
     assert "58 patients are saved" in out["statement"]
+
+
+def test_monte_carlo_bounds_decide_and_a_design_that_saves_nothing_says_so():
+    """Power 0.81 ± 0.02 against 0.80 is not enough; one type I budget; no negative saving."""
+    def rows(n, power, se, t1=0.024, t1_se=0.005):
+        return [{**_design(n, n, 0), "scenario": "alt", "scenario_kind": "alternative", "power": power,
+                 "power_mc_se": se, "type1_error": np.nan, "type1_error_mc_se": np.nan, "true_effect": 0.1,
+                 "pooled_sd": 0.2},
+                {**_design(n, n, 0), "scenario": "null", "scenario_kind": "null", "power": t1, "power_mc_se": t1_se,
+                 "type1_error": t1, "type1_error_mc_se": t1_se, "true_effect": 0.0, "pooled_sd": 0.2}]
+    table = pd.DataFrame(rows(60, 0.81, 0.02) + rows(70, 0.86, 0.011))
+    out = search_designs(table, design=DesignSearchSpec(target_power=0.8), alpha_one_sided=0.025)
+    assert out["designs"].set_index("n_per_arm_control").status.to_dict() == {60: "unclear", 70: "qualifies"}
+    assert out["unclear"][0]["total_n"] == 120 and out["unclear"][0]["replicates_to_decide_power"] > 4000
+    assert out["recommended"]["total_n"] == 140
+    assert out["conventional"]["total_n"] == 128  # closed form at the same budget, not the grid's 140
+    assert out["patients_saved"] == 0 and out["excess_patients"] == 12 and not out["saves_patients"]
+    assert out["recommendation"] == "conventional"
+    assert out["statement"].startswith("no candidate design saves patients")
+    assert "-" not in out["statement"].split("saves patients")[1].split("more than")[0]
 
 
 def test_no_feasible_design_and_bad_input_are_reported():
     rows = _rows(_design(20, 20, 0), {"alt": ("alternative", 0.3, 0.1), "null": ("null", 0.02, 0.0)})
     out = search_designs(pd.DataFrame(rows), design=DesignSearchSpec())
     assert out["recommended"] is None
-    assert out["patients_saved"] is None
+    assert out["patients_saved"] == 0 and not out["saves_patients"]
     with pytest.raises(ValueError, match="lacks columns"):
         search_designs(pd.DataFrame(rows).drop(columns=["power"]), design=DesignSearchSpec())
     with pytest.raises(ValueError, match="scenario_kind"):

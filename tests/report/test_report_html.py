@@ -59,17 +59,63 @@ def test_operating_characteristics_match_summary(page: str, summary: dict) -> No
 def test_recommended_design_and_patients_saved_shown(page: str, summary: dict) -> None:
     rec = summary["recommended_design"]
     text = " ".join(section_text(page, "recommendation").split())
+    plain = " ".join(html.unescape(re.sub(r"<[^>]+>", " ", page)).split()).lower()
+    assert rec["statement"][:80].lower() in plain  # the preamble states the search's own sentence
     if not rec["found"]:
         assert "No design meets the criteria" in text
         return
-    assert f"Recommended: {rec['design']}" in text
-    assert f"({rec['n_total']} concurrent patients)" in text
-    assert f"Minimum power across alternatives {rec['power']:.3f}" in text
-    assert f"maximum type I error across null and drift scenarios {rec['max_type1_error']:.3f}" in text
-    if rec["patients_saved"] is None:
-        assert f"Patients saved: not determined — {rec['note']}" in text
-    else:
+    assert f"{rec['design']}" in text
+    assert f"({rec['n_total']} concurrent)" in text
+    assert f"minimum power {rec['power']:.3f}" in text
+    assert f"lower bound {rec['power_lower_bound']:.3f}" in text
+    assert f"maximum type I error {rec['max_type1_error']:.3f}" in text
+    assert f"needs {rec['conventional_n_total']} patients" in text
+    if rec["saves_patients"]:
         assert f"{rec['patients_saved']} patients saved" in text
+    else:
+        assert "No candidate design saves patients" in text and "Recommended: the conventional trial" in text
+        assert "-" + str(rec["excess_patients"]) not in text
+
+
+def test_drift_curve_in_summary_tree_and_report(run_dir: Path, page: str, summary: dict) -> None:
+    drift = summary["drift"]
+    values = drift["values"]
+    assert len(values) >= 30 and drift["dimension"] == "drift_m_s"
+    half = max(drift["clinically_important_difference"], 0.5 * drift["sd_change"])
+    assert max(values) == pytest.approx(half) and min(values) == pytest.approx(-half)
+    for design, curve in drift["curves"].items():
+        assert len(curve["type1"]) == len(values) == len(curve["power_mcse"])
+        assert set(drift["tipping_points"][design]) == {"type1_above_alpha", "type1_above_2alpha", "power_below_target"}
+    records = summary["drift_curve"]  # CONTRACT.md shape
+    assert len(records) == len(values) * len(drift["curves"])
+    assert set(records[0]) >= {"drift", "design", "type1_error", "type1_mc_se", "power"}
+    assert summary["tipping_points"] == drift["tipping_points"]
+    tree = xr.open_datatree(run_dir / "results.nc", engine="h5netcdf")
+    ds = tree["drift"].to_dataset()
+    assert ds.type1.dims == ("design", "drift_m_s")
+    assert {"type1", "type1_mcse", "power", "power_mcse"} <= set(ds.data_vars)
+    one = next(iter(drift["curves"]))
+    assert ds.type1.sel(design=one).values.round(10).tolist() == drift["curves"][one]["type1"]
+    rows = html_tables(page)["table-drift_tipping_points"]
+    assert {r[0] for r in rows[1:]} == set(drift["curves"])
+    assert (run_dir / "figures" / "type1_vs_drift.svg").is_file()
+    assert (run_dir / "figures" / "power_vs_drift.svg").is_file()
+    bayes = " ".join(section_text(page, "bayes").split())
+    assert "Type I error and power against drift" in bayes and "No validated drift range is claimed" in bayes
+
+
+def test_drift_figures_scale_the_y_axis_to_the_data(run_dir: Path) -> None:
+    from trialsim.plotting.figures import drift_curve
+    from trialsim.plotting.interactive import drift_curves
+
+    ds = xr.open_datatree(run_dir / "results.nc", engine="h5netcdf")["drift"].to_dataset()
+    fig = drift_curve(ds, variable="type1", level=0.1, extra_level=0.2)
+    low, high = fig.axes[0].get_ylim()
+    band_top = float((ds.type1 + 1.96 * ds.type1_mcse).where(ds.n_synthetic > 0).max())
+    assert high < 1.0 and high >= max(band_top, 0.2)
+    plotly = drift_curves(ds, budget=0.1, target_power=0.8)
+    assert plotly.layout.yaxis.range[1] < 1.0
+    assert any(t.fill == "toself" for t in plotly.data)  # MC bands
 
 
 def test_self_contained_with_figures_and_tables_exported(run_dir: Path, page: str, summary: dict) -> None:
@@ -120,6 +166,7 @@ def test_bayesian_items_and_mc_error(page: str, summary: dict) -> None:
     bayes = " ".join(section_text(page, "bayes").split())
     for item in ("Prior construction", "Design prior and analysis prior", "Success criterion",
                  "Effective sample size borrowed", "Prior sensitivity", "Tipping point", "Convergence diagnostics",
+                 "Type I error and power against drift",
                  "verified against full NUTS"):
         assert item in bayes, item
     rows = html_tables(page)["table-prior_sensitivity"]

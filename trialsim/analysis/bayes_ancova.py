@@ -42,12 +42,16 @@ class LinearModelPosterior:
         ``(R,)`` posterior variance of ``control_mean``.
     sigma2_mean
         ``(R,)`` posterior mean of σ².
+    ess_borrowed
+        ``(R,)`` synthetic patients borrowed (0 unless a reference was given):
+        see :func:`~trialsim.analysis.borrowing.effective_sample_size`.
     """
 
     effect: EffectMixture
     standardized_mean: np.ndarray
     control_var: np.ndarray
     sigma2_mean: np.ndarray
+    ess_borrowed: np.ndarray | None = None
 
 
 def ols_rss(xtx: np.ndarray, xty: np.ndarray, yty: np.ndarray, keep: np.ndarray) -> np.ndarray:
@@ -68,6 +72,8 @@ def linear_model_posterior(
     control_index: int,
     sigma_prior_scale: float,
     drift_indices: list[int],
+    prior_sigma_scale: np.ndarray | None = None,
+    reference: tuple[tuple[np.ndarray, ...], np.ndarray] | None = None,
 ) -> LinearModelPosterior:
     """Posterior of a normal linear model with a mixture-of-normals prior and σ unknown.
 
@@ -83,6 +89,12 @@ def linear_model_posterior(
         Scale of the half-normal prior on σ.
     drift_indices
         Drift columns (used only to place the σ grid).
+    prior_sigma_scale
+        ``(K, P)`` multipliers of σ² added to ``prior_var`` at each σ (priors in
+        units of the residual SD, e.g. a unit-information component).
+    reference
+        ``(stats, prior_var)`` of the model without borrowing (concurrent patients
+        only): with it, the ESS borrowed is computed per component at the same σ.
 
     Returns
     -------
@@ -100,9 +112,12 @@ def linear_model_posterior(
     nodes, _ = log_sigma_grid(np.minimum(s_free, s_pool), np.maximum(s_free, s_pool), df)
     sigma = np.exp(nodes)  # (R, G)
     sigma2 = sigma**2
+    var = prior_var[None, :, None, :]
+    if prior_sigma_scale is not None:
+        var = var + prior_sigma_scale[None, :, None, :] * sigma2[:, None, :, None]
     post = gaussian_posterior(
         xtx[:, None, None], xty[:, None, None], yty[:, None, None], n[:, None, None],
-        prior_var=prior_var[None, :, None, :], sigma2=sigma2[:, None, :],
+        prior_var=var, sigma2=sigma2[:, None, :],
     )  # (R, K, G, ...)
     log_w = (
         post.log_marginal
@@ -118,9 +133,17 @@ def linear_model_posterior(
     v_ctl = post.cov[..., control_index, control_index].reshape(r, k * g)
     sig_flat = np.broadcast_to(sigma[:, None, :], (r, k, g)).reshape(r, k * g)
     control_mean = np.sum(w * m_ctl, axis=1)
+    ess = None
+    if reference is not None:
+        (rxtx, rxty, ryty, rn), rvar = reference
+        ref = gaussian_posterior(rxtx[:, None], rxty[:, None], ryty[:, None], rn[:, None],
+                                 prior_var=rvar[None, None, :], sigma2=sigma2)  # (R, G, ...)
+        v_none = np.broadcast_to(ref.cov[..., control_index, control_index][:, None, :], (r, k, g)).reshape(r, k * g)
+        ess = np.maximum(np.sum(w * sig_flat**2 * (1.0 / v_ctl - 1.0 / v_none), axis=1), 0.0)
     return LinearModelPosterior(
         effect=EffectMixture(weight=w, mean=m_eff, scale=s_eff, df=np.full(r, np.inf)),
         standardized_mean=np.sum(w * m_eff / sig_flat, axis=1),
         control_var=np.sum(w * (v_ctl + m_ctl**2), axis=1) - control_mean**2,
         sigma2_mean=np.sum(w * sig_flat**2, axis=1),
+        ess_borrowed=ess,
     )

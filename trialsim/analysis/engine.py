@@ -14,11 +14,11 @@ from dataclasses import replace
 import numpy as np
 from scipy import stats as sps
 
-from trialsim.analysis.bayes_ancova import linear_model_posterior
-from trialsim.analysis.borrowing import borrowing_components, effective_sample_size
+from trialsim.analysis.bayes_ancova import LinearModelPosterior, linear_model_posterior
+from trialsim.analysis.borrowing import borrowing_prior, effective_sample_size
 from trialsim.analysis.conjugate import gaussian_posterior, normalize_log_weights
 from trialsim.analysis.frequentist import WaldFit, batched_gls
-from trialsim.analysis.layout import ancova_layout, external_size
+from trialsim.analysis.layout import AncovaLayout, ancova_layout, external_size
 from trialsim.analysis.mixture import EffectMixture
 from trialsim.analysis.mmrm import MmrmLayout, estimate_covariance, gls_stats, mmrm_layout
 from trialsim.analysis.results import BatchAnalysis
@@ -134,31 +134,47 @@ def _analyze_chunk(
 ) -> BatchAnalysis:
     if analysis.method in ("bayesian_ancova", "frequentist_ancova"):
         layout = ancova_layout(batch, prognostic=analysis.prognostic_adjustment, n_external=m)
-        eff, ctl = layout.index("effect"), layout.index("control_mean")
+        eff = layout.index("effect")
         if analysis.method == "frequentist_ancova":
             fit = batched_gls(layout.stats(), index=eff, known_scale=False)
             return summarize_wald(fit, decision=decision, label=label, true_effect=batch.true_effect)
         drift = [layout.index("drift")] if m > 0 else []
-        prior_var = base_prior_var(analysis, layout.columns)
-        comp_var, comp_logw = borrowing_components(analysis.borrowing, prior_var=prior_var, drift_indices=drift)
-        scale = analysis.residual_sd_prior_scale
-        post = linear_model_posterior(layout.stats(), prior_var=comp_var, log_weight=comp_logw,
-                                      drift_indices=drift, effect_index=eff, control_index=ctl,
-                                      sigma_prior_scale=scale)
+        post = ancova_posterior(layout, analysis=analysis, drift=drift)
         ess = np.zeros(batch.n_replicates)
-        if m > 0:
-            none_var = prior_var.copy()
-            none_var[drift] = 0.0
-            ref = linear_model_posterior(layout.stats(concurrent_only=True), prior_var=none_var[None],
-                                         log_weight=np.zeros(1), drift_indices=[], effect_index=eff,
-                                         control_index=ctl, sigma_prior_scale=scale)
-            ess = effective_sample_size(var_borrow=post.control_var, var_none=ref.control_var,
-                                        sigma2=ref.sigma2_mean)
+        if m > 0 and post.ess_borrowed is not None:
+            ess = np.minimum(post.ess_borrowed, n_synthetic_used(layout))
         return summarize_mixture(post.effect, standardized=post.standardized_mean, ess=ess,
                                  decision=decision, label=label, true_effect=batch.true_effect)
     layout_m = mmrm_layout(batch, prognostic=analysis.prognostic_adjustment, n_external=m)
     return _analyze_mmrm(layout_m, analysis=analysis, decision=decision, m=m, label=label,
                          true_effect=batch.true_effect)
+
+
+def n_synthetic_used(layout: AncovaLayout) -> np.ndarray:
+    """``(R,)`` synthetic controls in the likelihood (completers)."""
+    return (layout.used & layout.external[None, :]).sum(axis=1).astype(float)
+
+
+def ancova_posterior(layout: AncovaLayout, *, analysis: AnalysisSpec, drift: list[int],
+                     stats: tuple[np.ndarray, ...] | None = None, with_ess: bool = True) -> LinearModelPosterior:
+    """Exact Bayesian ANCOVA posterior of ``layout`` under the study's borrowing prior.
+
+    ``stats`` overrides the layout's sufficient statistics (the drift sweep shifts them).
+    """
+    eff, ctl = layout.index("effect"), layout.index("control_mean")
+    prior_var = base_prior_var(analysis, layout.columns)
+    prior = borrowing_prior(analysis.borrowing, prior_var=prior_var, drift_indices=drift)
+    reference = None
+    if drift and with_ess:
+        none_var = prior_var.copy()
+        none_var[drift] = 0.0
+        reference = (layout.stats(concurrent_only=True), none_var)
+    return linear_model_posterior(
+        layout.stats() if stats is None else stats, prior_var=prior.var, log_weight=prior.log_weight,
+        prior_sigma_scale=prior.sigma_scale if prior.scaled else None, drift_indices=drift,
+        effect_index=eff, control_index=ctl, sigma_prior_scale=analysis.residual_sd_prior_scale,
+        reference=reference,
+    )
 
 
 def base_prior_var(analysis: AnalysisSpec, covariates: tuple[str, ...], *, n_visits: int = 1) -> np.ndarray:
@@ -185,28 +201,29 @@ def _analyze_mmrm(
         return summarize_wald(fit, decision=decision, label=label, true_effect=true_effect)
     drift = [layout.column("drift", v) for v in range(t)] if m > 0 else []
     prior_var = base_prior_var(analysis, layout.covariates, n_visits=t)
-    comp_var, comp_logw = borrowing_components(analysis.borrowing, prior_var=prior_var, drift_indices=drift)
+    prior = borrowing_prior(analysis.borrowing, prior_var=prior_var, drift_indices=drift)
+    visit_var = np.repeat(np.diagonal(sigma, axis1=-2, axis2=-1)[:, None, :], k, axis=1).reshape(sigma.shape[0], k * t)
+    comp_var = prior.var[None] + prior.sigma_scale[None] * visit_var[:, None, :]  # (R, K, P): drift var in σ_v² units
 
     def posterior(stats: tuple[np.ndarray, ...], var: np.ndarray, logw: np.ndarray):
         xtx, xty, yty, n = stats
-        post = gaussian_posterior(xtx[:, None], xty[:, None], yty[:, None], n[:, None],
-                                  prior_var=var[None])
+        post = gaussian_posterior(xtx[:, None], xty[:, None], yty[:, None], n[:, None], prior_var=var)
         w = normalize_log_weights(post.log_marginal + logw[None])
-        cm, cv = post.mean[..., ctl], post.cov[..., ctl, ctl]
+        cv = post.cov[..., ctl, ctl]
         mixture = EffectMixture(weight=w, mean=post.mean[..., eff],
                                 scale=np.sqrt(post.cov[..., eff, eff]), df=df)
-        control_mean = np.sum(w * cm, axis=1)
-        return mixture, np.sum(w * (cv + cm**2), axis=1) - control_mean**2
+        return mixture, w, cv
 
-    mixture, control_var = posterior(gls_stats(layout, sigma), comp_var, comp_logw)
+    mixture, weight, control_var = posterior(gls_stats(layout, sigma), comp_var, prior.log_weight)
     ess = np.zeros(layout.z.shape[0])
     if m > 0:
         none_var = prior_var.copy()
         none_var[drift] = 0.0
-        _, none_control_var = posterior(gls_stats(layout, sigma, concurrent_only=True),
-                                        none_var[None], np.zeros(1))
+        _, _, none_control_var = posterior(gls_stats(layout, sigma, concurrent_only=True),
+                                           none_var[None, None, :], np.zeros(1))
+        used = (layout.observed[:, :, layout.primary] & layout.external[None, :]).sum(axis=1)
         ess = effective_sample_size(var_borrow=control_var, var_none=none_control_var,
-                                    sigma2=sigma_primary**2)
+                                    sigma2=(sigma_primary**2)[:, None], weight=weight, n_available=used)
     return summarize_mixture(mixture, standardized=mixture.posterior_mean() / sigma_primary, ess=ess,
                              decision=decision, label=label, true_effect=true_effect)
 

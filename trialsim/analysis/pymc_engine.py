@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from trialsim.analysis.borrowing import borrowing_components
+from trialsim.analysis.borrowing import borrowing_components, borrowing_prior
 from trialsim.analysis.engine import base_prior_var, slice_batch, summarize_wald
 from trialsim.analysis.frequentist import WaldFit, frequentist_ancova, frequentist_mmrm
 from trialsim.analysis.layout import ancova_layout
@@ -53,19 +53,19 @@ def fit_replicate_nuts(
     if analysis.method == "bayesian_ancova":
         lay = ancova_layout(batch, prognostic=analysis.prognostic_adjustment, n_external=n_external)
         drift = [lay.index("drift")] if n_external > 0 else []
-        var, logw = borrowing_components(borrowing, prior_var=base_prior_var(analysis, lay.columns),
-                                         drift_indices=drift)
+        prior = borrowing_prior(borrowing, prior_var=base_prior_var(analysis, lay.columns), drift_indices=drift)
         used = lay.used[0]
         model = build_borrowing_model(
-            y=lay.y[0, used], x=lay.x[0, used], columns=lay.columns, prior_var=var, log_weight=logw,
-            sigma_prior_scale=analysis.residual_sd_prior_scale,
+            y=lay.y[0, used], x=lay.x[0, used], columns=lay.columns, prior_var=prior.var,
+            log_weight=prior.log_weight, sigma_prior_scale=analysis.residual_sd_prior_scale,
+            prior_sigma_scale=prior.sigma_scale if prior.scaled else None,
         )
     elif analysis.method == "mmrm":
         lay_m = mmrm_layout(batch, prognostic=analysis.prognostic_adjustment, n_external=n_external)
         drift = [len(lay_m.covariates) - 1] if n_external > 0 else []
         var, _ = borrowing_components(borrowing, prior_var=base_prior_var(analysis, lay_m.covariates),
                                       drift_indices=drift)
-        if var.shape[0] != 1:
+        if var.shape[0] != 1 or borrowing_prior(borrowing, prior_var=var[0], drift_indices=drift).scaled:
             raise TrialsimError(
                 "analysis: engine 'pymc' fits mmrm with borrowing 'none', 'full' or 'commensurate' only; "
                 "use engine 'fast' for robust_mixture"

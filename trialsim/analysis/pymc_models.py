@@ -64,7 +64,7 @@ def build_ancova_model(
 
 def build_borrowing_model(
     *, y: np.ndarray, x: np.ndarray, columns: tuple[str, ...], prior_var: np.ndarray,
-    log_weight: np.ndarray, sigma_prior_scale: float,
+    log_weight: np.ndarray, sigma_prior_scale: float, prior_sigma_scale: np.ndarray | None = None,
 ) -> pm.Model:
     """ANCOVA with synthetic controls and a mixture-of-normals prior on ``drift``.
 
@@ -81,12 +81,16 @@ def build_borrowing_model(
     ----------
     prior_var, log_weight
         ``(K, P)`` prior variances and ``(K,)`` log weights
-        (:func:`~trialsim.analysis.borrowing.borrowing_components`).
+        (:func:`~trialsim.analysis.borrowing.borrowing_prior`).
+    prior_sigma_scale
+        ``(K, P)`` multipliers of σ² added to the drift prior variance (a component
+        in units of the residual SD, e.g. unit information); ``None``: none.
     """
     import pymc as pm
 
     prior_var = np.atleast_2d(prior_var)
-    if prior_var.shape[0] == 1:
+    scale = np.zeros_like(prior_var) if prior_sigma_scale is None else np.atleast_2d(prior_sigma_scale)
+    if prior_var.shape[0] == 1 and not np.any(scale > 0):
         return build_ancova_model(y=y, x=x, columns=columns, prior_sd=np.sqrt(prior_var[0]),
                                   sigma_prior_scale=sigma_prior_scale)
     d = columns.index("drift")
@@ -95,17 +99,18 @@ def build_borrowing_model(
         raise ValueError("mixture components may differ only in the drift prior")
     shared = tuple(columns[i] for i in base)
     drift_var = prior_var[:, d]
-    s_ref = float(np.sqrt(drift_var.max()))
+    drift_scale = scale[:, d]
+    s_ref = float(np.sqrt(np.max(drift_var + drift_scale * sigma_prior_scale**2)))
     with pm.Model(coords={"coef": shared}) as model:
         beta = pm.Normal("beta", 0.0, np.sqrt(prior_var[0, base]), dims="coef")
         drift = pm.Normal("drift", 0.0, s_ref)
         sigma = pm.HalfNormal("sigma", sigma_prior_scale)
         mu0 = pm.math.dot(x[:, base], beta)
         terms = []
-        for v, lw in zip(drift_var, log_weight, strict=True):
-            if v > 0:
+        for v, sc, lw in zip(drift_var, drift_scale, log_weight, strict=True):
+            if v > 0 or sc > 0:
                 mu = mu0 + x[:, d] * drift
-                ratio = (pm.logp(pm.Normal.dist(0.0, np.sqrt(v)), drift)
+                ratio = (pm.logp(pm.Normal.dist(0.0, pm.math.sqrt(v + sc * sigma**2)), drift)
                          - pm.logp(pm.Normal.dist(0.0, s_ref), drift))
             else:
                 mu, ratio = mu0, 0.0

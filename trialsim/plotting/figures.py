@@ -113,3 +113,41 @@ def ess_borrowed(ess: pd.DataFrame) -> Figure:
     ax.set_ylim(bottom=0)
     fig.tight_layout()
     return fig
+
+
+def drift_curve(drift: xr.Dataset, *, variable: str, level: float, highlight: str | None = None,
+                validated: tuple[float, float] | None = None, extra_level: float | None = None) -> Figure:
+    """``type1`` or ``power`` of every borrowing design against drift, with 95 % MC bands.
+
+    The y-axis is scaled to the data (not 0–1); dotted: the budget (type I) or the target
+    (power), and 2 × budget when ``extra_level`` is given; shaded: the validated range.
+    """
+    dim = str(drift.attrs.get("drift_dim", next(d for d in drift.dims if d != "design")))
+    x = drift[dim].values
+    fig, ax = plt.subplots(figsize=(6.4, 3.6))
+    if validated is not None:
+        ax.axvspan(validated[0], validated[1], color="tab:green", alpha=0.12, label="validated range")
+    lows, highs = [], []
+    for i, label in enumerate(drift.design.values):
+        if int(drift.n_synthetic.values[i]) == 0:
+            continue
+        y = drift[variable].values[i]
+        se = drift[f"{variable}_mcse"].values[i]
+        main = highlight is not None and str(label) == highlight
+        ax.plot(x, y, lw=2.2 if main else 0.9, alpha=1.0 if main else 0.55, label=str(label) if main or highlight is None else None)
+        ax.fill_between(x, y - 1.96 * se, y + 1.96 * se, alpha=0.25 if main else 0.06)
+        lows.append(np.nanmin(y - 1.96 * se))
+        highs.append(np.nanmax(y + 1.96 * se))
+    ax.axhline(level, color="firebrick", lw=1, ls=":", label=("budget " if variable == "type1" else "target ") + f"{level:g}")
+    if extra_level is not None:
+        ax.axhline(extra_level, color="firebrick", lw=0.8, ls="--", label=f"2 × budget {extra_level:g}")
+    marks = [level] + ([extra_level] if extra_level is not None else [])
+    lo, hi = min(lows + marks), max(highs + marks)
+    pad = 0.08 * (hi - lo if hi > lo else 0.05)
+    ax.set_ylim(max(lo - pad, 0.0), min(hi + pad, 1.0))
+    ax.axvline(0, color="grey", lw=0.6)
+    ax.set_xlabel(f"drift of the synthetic controls ({dim}; change at the primary visit)")
+    ax.set_ylabel("type I error" if variable == "type1" else "power")
+    ax.legend(fontsize=6, ncol=2)
+    fig.tight_layout()
+    return fig

@@ -408,3 +408,40 @@ def stick_figure(curves: pd.DataFrame, *, height_m: float, stride_time_s: float,
             for k in range(n)]}],
     )
     return fig
+
+
+def drift_curves(drift: xr.Dataset, *, budget: float, target_power: float, highlight: str | None = None) -> go.Figure:
+    """Type I error (left) and power (right) of each borrowing design against drift, ± 1.96 MC SE bands.
+
+    ``drift`` is the ``/drift`` group of a results tree; y-axes are scaled to the data.
+    """
+    dim = str(drift.attrs.get("drift_dim", next(d for d in drift.dims if d != "design")))
+    x = drift[dim].values
+    panels = [v for v in ("type1", "power") if v in drift]
+    fig = make_subplots(rows=1, cols=len(panels), subplot_titles=[{"type1": "type I error", "power": "power"}[v] for v in panels])
+    for c, var in enumerate(panels, start=1):
+        lows, highs = [], []
+        for i, label in enumerate(drift.design.values):
+            if int(drift.n_synthetic.values[i]) == 0:
+                continue
+            y, se = drift[var].values[i], drift[f"{var}_mcse"].values[i]
+            main = highlight is None or str(label) == highlight
+            colour = _PALETTE[i % len(_PALETTE)]
+            fig.add_trace(go.Scatter(x=np.r_[x, x[::-1]], y=np.r_[y + 1.96 * se, (y - 1.96 * se)[::-1]], fill="toself",
+                                     fillcolor=_rgba(colour, 0.18 if main else 0.05), line={"width": 0}, hoverinfo="skip",
+                                     showlegend=False, legendgroup=str(label)), row=1, col=c)
+            fig.add_trace(go.Scatter(x=x, y=y, mode="lines", name=str(label), legendgroup=str(label), showlegend=c == 1,
+                                     line={"color": colour, "width": 3 if str(label) == highlight else 1.2}), row=1, col=c)
+            lows.append(float(np.nanmin(y - 1.96 * se)))
+            highs.append(float(np.nanmax(y + 1.96 * se)))
+        level = budget if var == "type1" else target_power
+        fig.add_hline(y=level, line_dash="dot", line_color="firebrick", row=1, col=c)
+        if var == "type1":
+            fig.add_hline(y=2 * budget, line_dash="dash", line_color="firebrick", row=1, col=c)
+        marks = [level, 2 * budget] if var == "type1" else [level]
+        lo, hi = min(lows + marks), max(highs + marks)
+        pad = 0.08 * (hi - lo if hi > lo else 0.05)
+        fig.update_yaxes(range=[max(lo - pad, 0.0), min(hi + pad, 1.0)], row=1, col=c)
+        fig.update_xaxes(title_text=f"drift of synthetic controls ({dim})", row=1, col=c)
+    fig.update_layout(height=380, margin={"t": 40, "b": 40})
+    return fig

@@ -10,18 +10,18 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from trialsim.analysis.borrowing import borrowing_label
 from trialsim.plotting.figures import ess_borrowed
 from trialsim.report.blocks import Bullets, Heading, Paragraph, Section, fmt, table
 from trialsim.report.context import RunData, primary_vs_reference, tipping_points
+from trialsim.report.drift_section import drift_blocks, prior_ess_blocks
 
 BORROWING_TEXT = {
     "none": "no borrowing: synthetic controls, if simulated, are ignored by the primary analysis",
     "full": "full pooling: synthetic controls are analysed as concurrent controls",
     "commensurate": "commensurate prior (Hobbs 2011): the synthetic-control mean shrinks toward the concurrent control "
                     "mean with commensurability SD {commensurate_sd:g}",
-    "robust_mixture": "robust mixture prior (Schmidli 2014 robust MAP): the synthetic controls' posterior as an "
-                      "informative component with weight {informative:g} and a vague N(0, {vague_sd:g}²) component "
-                      "with weight {robust_weight:g}",
+    "robust_mixture": "robust MAP prior on the drift (Neuenschwander 2010, Schmidli 2014, as RBesT builds it): {label}",
 }
 
 
@@ -54,8 +54,7 @@ def bayes_section(data: RunData) -> Section:
         f"control mean, baseline slope{' and prognostic-score slope' if a.prognostic_adjustment else ''}: "
         f"N(0, {a.nuisance_prior_sd:g}²) (weakly informative);",
         f"residual SD: half-normal with scale {a.residual_sd_prior_scale:g};",
-        "borrowing: " + BORROWING_TEXT[b.method].format(commensurate_sd=b.commensurate_sd, vague_sd=b.vague_sd,
-                                                         robust_weight=b.robust_weight, informative=1 - b.robust_weight)
+        "borrowing: " + BORROWING_TEXT[b.method].format(commensurate_sd=b.commensurate_sd, label=borrowing_label(b))
         + "; designs without synthetic controls use no borrowing.",
     )))
     section.add(Heading("7.2 Design prior and analysis prior"))
@@ -81,6 +80,8 @@ def bayes_section(data: RunData) -> Section:
                           digits={"mean": 1, "min": 1, "max": 1}, label_columns=2))
         section.add(figure("ess_borrowed", "ESS borrowed per replicate; dashed: synthetic controls available.",
                            ess_borrowed(ess)))
+        for block in prior_ess_blocks(data):
+            section.add(block)
     else:
         section.add(Paragraph("No design borrows synthetic controls: ESS borrowed is 0 throughout."))
     section.add(Heading("7.5 Prior sensitivity: primary analysis against the frequentist reference"))
@@ -88,9 +89,12 @@ def bayes_section(data: RunData) -> Section:
     section.add(table("prior_sensitivity", "Success rate, coverage and RMSE of the primary (Bayesian) analysis and of the "
                       "frequentist reference on the same replicates; a large difference in a null scenario is the prior's "
                       "(or borrowing's) doing.", comparison, digits={"primary_rmse": 4, "reference_rmse": 4}, label_columns=3))
-    section.add(Heading("7.6 Tipping point in drift"))
+    section.add(Heading("7.6 Type I error and power against drift"))
+    for block in drift_blocks(data):
+        section.add(block)
+    section.add(Heading("7.7 Tipping point in the drift scenarios of the grid"))
     tips = tipping_points(data)
-    bound = spec.design.max_type1_error
+    bound = spec.type1_budget
     if len(tips):
         shown = tips.assign(tipping_drift=[("beyond grid" if t is None or t != t else f"{t:+g}") for t in tips.tipping_drift])
         section.add(table("tipping_points", f"Smallest drift (synthetic controls' outcome offset, by size) at which type I "
@@ -101,7 +105,7 @@ def bayes_section(data: RunData) -> Section:
                                   "Add null scenarios with drift.", "warning"))
     else:
         section.add(Paragraph("No null scenario: the tipping point is not assessed.", "warning"))
-    section.add(Heading("7.7 Convergence diagnostics"))
+    section.add(Heading("7.8 Convergence diagnostics"))
     methods = sorted(set(data.primary.method))
     section.add(Paragraph(
         "The fast engine computes exact conjugate posteriors (normal models, normal mixtures for robust borrowing) and "

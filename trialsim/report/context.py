@@ -35,6 +35,8 @@ class RunData:
     replicates: xr.Dataset
     examples: xr.Dataset
     baseline: xr.Dataset
+    #: ``/drift``: type I error and power per design against drift (None without borrowing)
+    drift: xr.Dataset | None = None
 
     @property
     def simulator(self) -> str:
@@ -82,6 +84,7 @@ def read_run(tree: xr.DataTree, summary: dict[str, Any]) -> RunData:
         summary=summary, attrs=attrs, spec=spec, cohort=cohort, oc=oc, primary=primary,
         scenarios=pd.DataFrame(rows), replicates=tree["replicates"].to_dataset(),
         examples=tree["examples"].to_dataset(), baseline=tree["baseline"].to_dataset(),
+        drift=tree["drift"].to_dataset() if "drift" in tree.children else None,
     )
 
 
@@ -138,7 +141,7 @@ def tipping_points(data: RunData) -> pd.DataFrame:
     Drift is the synthetic controls' outcome offset in endpoint units; ``None`` means
     the bound held at every drift in the grid (the tipping point lies beyond it).
     """
-    bound = data.spec.design.max_type1_error
+    bound = data.spec.type1_budget
     nulls = null_rows(data)
     nulls = nulls[nulls.analysis == "primary"]
     rows = []

@@ -113,7 +113,7 @@ def _credibility_part(data: RunData, section: Section) -> None:
     section.add(Heading("4.4 Credibility evidence (ASME V&V 40-2018)"))
     section.add(Bullets((
         f"**Question of interest**: which design (sample size, allocation, number of synthetic controls) meets "
-        f"power ≥ {spec.design.target_power:g} with type I error ≤ {spec.design.max_type1_error:g} for "
+        f"power ≥ {spec.design.target_power:g} with type I error ≤ {spec.type1_budget:g} for "
         f"{spec.endpoint.measure} at week {spec.endpoint.visit_week:g}?",
         f"**Context of use**: simulated virtual patients of cohort {data.cohort.get('name', '?')} and a simulated "
         f"{spec.endpoint.device} measurement give the operating characteristics of candidate designs"

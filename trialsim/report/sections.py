@@ -22,6 +22,7 @@ from trialsim.plotting.figures import (
 from trialsim.report.bayes_section import bayes_section
 from trialsim.report.blocks import (
     Bullets,
+    Heading,
     Paragraph,
     Report,
     Section,
@@ -32,6 +33,7 @@ from trialsim.report.blocks import (
     table,
 )
 from trialsim.report.context import RunData, null_rows, read_run, walkthrough
+from trialsim.report.drift_section import lever_blocks
 from trialsim.report.model_section import REFERENCE_NOTICE, model_section
 
 ANALYSIS_NAMES = {
@@ -70,7 +72,7 @@ def design_section(data: RunData) -> Section:
         ("frequentist reference", f"ANCOVA without borrowing or prognostic score, one-sided p < {spec.decision.alpha:g}, on the same replicates"),
         ("adaptations", "none: fixed design, no interim analysis, no sample-size re-estimation"),
         ("candidate designs", f"n per arm {spec.design.n_per_arm}, allocation ratios {spec.design.allocation_ratios}, synthetic controls {spec.design.synthetic_control_n}"),
-        ("design criteria", f"power ≥ {spec.design.target_power:g} in every alternative scenario; type I error ≤ {spec.design.max_type1_error:g} in every null scenario, with or without drift"),
+        ("design criteria", f"power lower bound ≥ {spec.design.target_power:g} in every alternative scenario; type I error upper bound ≤ {spec.type1_budget:g} (one budget for every design and the comparator) in every null scenario and over the drift sweep"),
     ]
     section = Section("design", "1. Design overview and estimand")
     section.add(Paragraph(spec.description or f"Study {spec.name}."))
@@ -158,7 +160,7 @@ def scenario_section(data: RunData) -> Section:
 
 def mc_section(data: RunData) -> Section:
     spec, r = data.spec, int(data.summary["replicates"])
-    bound, target = spec.design.max_type1_error, spec.design.target_power
+    bound, target = spec.type1_budget, spec.design.target_power
     se_bound, se_target = math.sqrt(bound * (1 - bound) / r), math.sqrt(target * (1 - target) / r)
     needed = math.ceil(bound * (1 - bound) * (1.96 / 0.005) ** 2)
     rows = [
@@ -191,7 +193,7 @@ def oc_section(data: RunData) -> Section:
     section = Section("oc", "6. Operating characteristics per scenario and design")
     section.add(figure("power_curves", "Success rate against concurrent sample size with 95 % MC bands; dashed: "
                        "target power (alternatives) or type I bound (nulls).",
-                       power_curves(data.oc, target_power=spec.design.target_power, alpha=spec.design.max_type1_error)))
+                       power_curves(data.oc, target_power=spec.design.target_power, alpha=spec.type1_budget)))
     p = data.primary
     keep = p.assign(n_total=p.n_total)[["scenario", "scenario_kind", "design", "n_control", "n_treatment", "n_synthetic", "n_total",
                                         "power", "power_mc_se", "type1_error", "bias", "rmse", "coverage", "mean_ess_borrowed"]]
@@ -202,11 +204,11 @@ def oc_section(data: RunData) -> Section:
                       keep.rename(columns={"power": "P(success)", "power_mc_se": "MC SE", "mean_ess_borrowed": "ESS borrowed"}),
                       digits={"bias": 4, "rmse": 4, "ESS borrowed": 1}, label_columns=3, data=keep))
     nulls = null_rows(data)
-    section.add(Paragraph(f"**Type I error across drift** (bound {spec.design.max_type1_error:g}):"))
+    section.add(Paragraph(f"**Type I error across drift** (bound {spec.type1_budget:g}):"))
     if len(nulls):
         section.add(figure("type1_across_drift", "Type I error against drift of the synthetic controls, 95 % MC bars.",
-                           type1_across_drift(nulls, bound=spec.design.max_type1_error)))
-        shown = nulls.assign(within_bound=np.where(nulls.type1_error <= spec.design.max_type1_error, "yes", "NO"))
+                           type1_across_drift(nulls, bound=spec.type1_budget)))
+        shown = nulls.assign(within_bound=np.where(nulls.type1_error <= spec.type1_budget, "yes", "NO"))
         section.add(table("type1_error_across_drift", "Type I error per null scenario, drift and design.",
                           shown, digits={"drift_outcome_offset": 3, "drift_age_shift_years": 1}, label_columns=3))
         if not (nulls.drift_outcome_offset != 0).any():
@@ -223,21 +225,54 @@ def recommendation_section(data: RunData) -> Section:
     rec = data.summary["recommended_design"]
     section = Section("recommendation", "8. Recommended design and patients saved")
     crit = rec.get("criteria", {})
+    section.add(Heading("8.1 The recommendation"))
+    section.add(Paragraph(f"Rule: {crit.get('rule', '')} (z = {crit.get('confidence_z', '')}; one type I budget "
+                          f"{crit.get('type1_budget', crit.get('max_type1_error'))} for every design and the comparator)."))
+    conv = rec.get("conventional_n_total")
+    conv_text = (f"The conventional 1:1 trial (no borrowing, no prognostic score) needs {conv} patients "
+                 f"({rec.get('conventional_n_per_arm')} per arm; {str(rec.get('conventional_source')).replace('_', ' ')} sample size of the t test at "
+                 f"one-sided α {crit.get('type1_budget')}, power {crit.get('target_power')}, effect "
+                 f"{fmt(rec.get('conventional_delta') or float('nan'), 4)} and simulated SD of change "
+                 f"{fmt(rec.get('conventional_sd') or float('nan'), 4)}; the grid's smallest qualifying conventional design: "
+                 f"{rec.get('conventional_grid_n_total') or 'none'}).") if conv is not None else ""
     if not rec.get("found"):
-        return section.add(Paragraph(f"No design meets the criteria: {rec.get('reason')}.", "warning"))
-    text = (f"Recommended: **{rec['design']}**: {rec['n_control']} control + {rec['n_treatment']} treatment concurrent patients"
-            + (f" + {rec['n_synthetic']} synthetic controls" if rec.get("n_synthetic") else "")
-            + f" ({rec['n_total']} concurrent patients), analysed by {rec.get('method')}. Minimum power across alternatives "
-            f"{fmt(rec['power'])} (target {crit.get('target_power')}); maximum type I error across null and drift scenarios "
-            f"{fmt(rec['max_type1_error'])} (bound {crit.get('max_type1_error')}).")
-    section.add(Paragraph(text))
-    if rec.get("patients_saved") is not None:
-        section.add(Paragraph(f"The conventional design (frequentist ANCOVA, 1:1, no borrowing) needs {rec['conventional_n_total']} "
-                              f"patients ({'from the simulated grid' if rec.get('conventional_source') == 'grid' else 'closed-form sample size at the smallest true effect and the simulated SD'}): "
-                              f"**{rec['patients_saved']} patients saved**"
-                              + (" (negative: the recommended design needs more patients than the conventional one)." if rec["patients_saved"] < 0 else ".")))
+        section.add(Paragraph(f"No design meets the criteria: {rec.get('reason')}.", "warning"))
+        if conv_text:
+            section.add(Paragraph(conv_text))
     else:
-        section.add(Paragraph(f"Patients saved: not determined — {rec.get('statement')}.", "note"))
+        smallest = (f"**{rec['design']}**: {rec['n_control']} control + {rec['n_treatment']} treatment concurrent patients"
+                    + (f" + {rec['n_synthetic']} synthetic controls" if rec.get("n_synthetic") else "")
+                    + f" ({rec['n_total']} concurrent), analysed by {rec.get('method')}; minimum power {fmt(rec['power'])} "
+                    f"(MC SE {fmt(rec['power_mc_se'])}, lower bound {fmt(rec['power_lower_bound'])}); maximum type I error "
+                    f"{fmt(rec['max_type1_error'])} (upper bound {fmt(rec['type1_upper_bound'])}) over the null scenarios"
+                    + (" and the drift sweep" if rec.get("n_synthetic") else ""))
+        if rec.get("saves_patients"):
+            section.add(Paragraph(f"Recommended: {smallest}."))
+            section.add(Paragraph(conv_text + f" **{rec['patients_saved']} patients saved.**"))
+        else:
+            section.add(Paragraph(f"**No candidate design saves patients.** The smallest design that clears the rule is "
+                                  f"{smallest}: {rec.get('excess_patients', 0)} patients more than the conventional trial. "
+                                  "Recommended: the conventional trial.", "warning"))
+            section.add(Paragraph(conv_text))
+        u = rec.get("uncertainty") or {}
+        if u.get("resamples"):
+            text = (f"Uncertainty ({u['resamples']} bootstrap resamples of the replicates, same patients for every design): "
+                    f"this design is chosen in {u['chosen_fraction']:.0%} of resamples; no design qualifies in "
+                    f"{u['none_qualifies_fraction']:.0%}.")
+            if "patients_saved_mean" in u:
+                text += (f" Patients saved: {u['patients_saved_mean']:.1f} ± {u['patients_saved_sd']:.1f} (5–95 %: "
+                         f"{u['patients_saved_p05']:.0f}–{u['patients_saved_p95']:.0f}); a saving in "
+                         f"{u['saves_patients_fraction']:.0%} of resamples.")
+            section.add(Paragraph(text, "warning" if u.get("choice_uncertain") else "text"))
+    unclear = rec.get("unclear_designs") or []
+    if unclear:
+        rows = pd.DataFrame(unclear)
+        keep = [c for c in ("method", "n_per_arm_control", "n_per_arm_treatment", "n_synthetic", "total_n", "min_power",
+                            "max_type1_error", "replicates_to_decide_power") if c in rows]
+        section.add(table("unclear_designs", "Smaller designs Monte Carlo noise leaves undecided (power or type I "
+                          "bounds straddle the target); the replicates that would decide power are given.", rows[keep]))
+    for block in lever_blocks(data):
+        section.add(block)
     return section
 
 
@@ -264,10 +299,7 @@ def _preamble(data: RunData) -> list[Paragraph | Table]:
     blocks: list[Paragraph | Table] = [Paragraph(
         f"Generated by trialsim from study {data.attrs.get('study_source', s['study'])}: seed {s['seed']}, config sha256 "
         f"{s['config_sha256'][:16]}…, {s['replicates']} replicates per scenario and design, simulator **{data.simulator}**.")]
-    if rec.get("found"):
-        saved = f"; {rec['patients_saved']} patients saved" if rec.get("patients_saved") is not None else ""
-        blocks.append(Paragraph(f"Recommended design **{rec['design']}** ({rec['n_total']} concurrent patients; power "
-                                f"{fmt(rec['power'])}; max type I error {fmt(rec['max_type1_error'])}{saved}).", "note"))
+    blocks.append(Paragraph(str(rec.get("statement", "")).capitalize() + ".", "note"))
     if data.simulator == "reference":
         blocks.append(Paragraph(REFERENCE_NOTICE, "warning"))
     return blocks

@@ -28,8 +28,11 @@ def oc_table(run: StudyRun) -> pd.DataFrame:
     from trialsim.analysis.results import BatchAnalysis
 
     rows = []
-    for which in ANALYSES:
+    analyses = list(dict.fromkeys([*ANALYSES, *(k[0] for k in run.per_replicate)]))
+    for which in analyses:
         for (s, scenario), (d, design) in product(enumerate(run.scenarios), enumerate(run.designs)):
+            if f"{which}:{design.label}" not in run.methods and which not in ANALYSES:
+                continue
             method = run.methods.get(f"{which}:{design.label}", "")
             arrays = {f: run.per_replicate[(which, f)][s, d] for f in FIELDS}
             arrays["success"] = arrays["success"].astype(bool)
@@ -51,47 +54,103 @@ def oc_table(run: StudyRun) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def recommend_design(run: StudyRun, table: pd.DataFrame) -> dict[str, object]:
-    """The smallest design meeting target power in every alternative scenario with type I
-    error ≤ the bound in every null and drift scenario (``analysis.search_designs``).
-
-    The primary analysis and the frequentist reference compete (a design is only
-    recommended over the conventional one when it is genuinely smaller); the saving is
-    against the conventional 1:1 two-arm design without borrowing or prognostic
-    adjustment of the same power — from the grid, or the closed form when the grid
-    holds none.
-    """
-    from trialsim.analysis.design_search import search_designs
+def _search_rows(run: StudyRun, table: pd.DataFrame) -> pd.DataFrame:
+    """The OC table as design-search rows, plus one ``drift_null`` row per borrowing design and swept drift."""
+    from trialsim.results.drift import drift_dataset
 
     spec = run.loaded.spec
+    borrowing = np.where((table.n_synthetic > 0) & table.analysis.isin(["primary", "calibrated"]), spec.analysis.borrowing.method, "none")
     rows = table.assign(
         n_per_arm_control=table.n_control, n_per_arm_treatment=table.n_treatment,
-        prognostic_adjustment=table.method.str.contains(r"\+procova"),
-        borrowing=np.where(table.n_synthetic > 0, spec.analysis.borrowing.method, "none"),
-        pooled_sd=table.mean_pooled_sd,
+        prognostic_adjustment=table.method.str.contains(r"\+procova"), borrowing=borrowing,
+        pooled_sd=table.mean_pooled_sd, type1_error_mc_se=table.power_mc_se,
     )
+    ds = drift_dataset(run)
+    if ds is None or "type1" not in ds:
+        return rows
+    thresholds: dict[str, float] = run.extra.get("calibration_thresholds", {})  # type: ignore[assignment]
+    dim = ds.attrs["drift_dim"]
+    extra = []
+    base = rows[(rows.analysis == "primary") & (rows.scenario == ds.attrs["null_scenario"])].set_index("design")
+    for i, label in enumerate(ds.design.values):
+        if int(ds.n_synthetic.values[i]) == 0 or label not in base.index:
+            continue
+        row = base.loc[label]
+        for j, drift in enumerate(ds[dim].values):
+            p, se = float(ds.type1.values[i, j]), float(ds.type1_mcse.values[i, j])
+            extra.append({**row.to_dict(), "design": label, "scenario": f"drift_sweep{drift:+.6g}",
+                          "scenario_kind": "drift_null", "power": p, "power_mc_se": se, "type1_error": p,
+                          "type1_error_mc_se": se})
+        if label in thresholds:
+            cal = rows[(rows.analysis == "calibrated") & (rows.scenario == ds.attrs["null_scenario"])
+                       & (rows.design == label)].iloc[0]
+            success = run.drift_prob[ds.attrs["null_scenario"]][i] >= thresholds[label]  # (R, D)
+            for j, drift in enumerate(ds[dim].values):
+                p = float(np.mean(success[:, j]))
+                se = float(np.sqrt(p * (1 - p) / success.shape[0]))
+                extra.append({**cal.to_dict(), "design": label, "scenario": f"drift_sweep{drift:+.6g}",
+                              "scenario_kind": "drift_null", "power": p, "power_mc_se": se, "type1_error": p,
+                              "type1_error_mc_se": se})
+    return pd.concat([rows, pd.DataFrame(extra)], ignore_index=True) if extra else rows
+
+
+def recommend_design(run: StudyRun, table: pd.DataFrame) -> dict[str, object]:
+    """The smallest design whose power lower bound meets the target in every alternative scenario
+    and whose type I error stays within the one budget in every null scenario and over the whole
+    drift sweep (``analysis.search_designs``), with the uncertainty of the choice and the saving.
+
+    The primary analysis and the frequentist reference compete; the saving is against the
+    conventional 1:1 two-arm trial without borrowing or prognostic adjustment, sized in
+    closed form at the same budget and power.
+    """
+    from trialsim.analysis.design_search import search_designs
+    from trialsim.results.calibration import CALIBRATED, calibrated_run
+    from trialsim.results.uncertainty import bootstrap_choice
+
+    spec = run.loaded.spec
+    run = calibrated_run(run)
+    if (CALIBRATED, "success") in run.per_replicate:
+        table = oc_table(run)
+        table = table[(table.analysis != CALIBRATED) | (table.n_synthetic > 0)]
+    rows = _search_rows(run, table)
     found = search_designs(rows, design=spec.design, alpha_one_sided=spec.decision.alpha)
+    conv = found["conventional"]
     out: dict[str, object] = {
-        "criteria": {"target_power": spec.design.target_power, "max_type1_error": spec.design.max_type1_error},
+        "criteria": {"target_power": spec.design.target_power, "max_type1_error": found["budget"],
+                     "type1_budget": found["budget"], "confidence_z": spec.design.confidence_z,
+                     "rule": "power lower bound ≥ target in every alternative scenario; type I upper bound ≤ budget in "
+                             "every null scenario and over the drift sweep (borrowing designs); designs without "
+                             "synthetic controls: type I estimate not significantly above the budget"},
         "statement": found["statement"],
+        "conventional_n_total": conv["total_n"], "conventional_source": conv["source"],
+        "conventional_n_per_arm": conv["n_per_arm"], "conventional_grid_n_total": conv["grid_total_n"],
+        "conventional_sd": conv["sd"], "conventional_delta": conv["delta"],
+        "patients_saved": found["patients_saved"], "excess_patients": found["excess_patients"],
+        "saves_patients": found["saves_patients"], "recommendation": found["recommendation"],
+        "calibration_thresholds": run.extra.get("calibration_thresholds", {}),
+        "unclear_designs": [{k: (v.item() if hasattr(v, "item") else v) for k, v in u.items()} for u in found["unclear"]],
     }
     rec = found["recommended"]
     if rec is None:
-        out.update({"found": False, "reason": "no design in the grid meets the target power with type I error within the bound; extend n_per_arm"})
+        out.update({"found": False, "reason": "no design in the grid clears the targets beyond Monte Carlo noise; "
+                                              "extend n_per_arm or add replicates"})
         return out
     label = next(d.label for d in run.designs if (d.n_control, d.n_treatment, d.n_synthetic)
                  == (rec["n_per_arm_control"], rec["n_per_arm_treatment"], rec["n_synthetic"]))
-    chosen = table[(table.design == label) & (table.method == rec["method"]) & table.scenario_kind.str.endswith("alternative")]
-    conv = found["conventional"]
     out.update({
         "found": True, "design": label, "method": rec["method"],
         "n_control": int(rec["n_per_arm_control"]), "n_treatment": int(rec["n_per_arm_treatment"]),
         "n_synthetic": int(rec["n_synthetic"]), "n_total": int(rec["total_n"]),
-        "power": float(rec["min_power"]), "power_mc_se": float(chosen.power_mc_se.max()),
-        "max_type1_error": float(rec["max_type1_error"]),
-        "conventional_n_total": conv["total_n"], "conventional_source": conv["source"],
-        "patients_saved": found["patients_saved"],
+        "power": float(rec["min_power"]), "power_mc_se": float(rec["min_power_mc_se"]),
+        "power_lower_bound": float(rec["power_lcb"]),
+        "max_type1_error": float(rec["max_type1_error"]), "max_type1_error_mc_se": float(rec["max_type1_error_mc_se"]),
+        "type1_upper_bound": float(rec["type1_ucb"]),
     })
+    uncertainty = bootstrap_choice(run, rows, found)
+    out["uncertainty"] = uncertainty
+    if uncertainty.get("choice_uncertain"):
+        freq = uncertainty["chosen_fraction"]
+        out["statement"] = f"{out['statement']}; the choice is uncertain (chosen in {freq:.0%} of bootstrap resamples)"
     return out
 
 

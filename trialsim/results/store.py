@@ -2,8 +2,9 @@
 
 ``DIR/results.nc`` holds ``/oc`` (scenario × design × analysis operating
 characteristics), ``/replicates`` (every replicate's estimate and decision),
-``/examples`` (patient-level data of a few simulated trials) and ``/baseline``
-(a baseline sample of the cohort). ``DIR/manifest.json`` records each file's
+``/examples`` (patient-level data of a few simulated trials), ``/baseline``
+(a baseline sample of the cohort) and, for studies that borrow, ``/drift`` (type I
+error and power of every design against drift, dims ``(design, drift_<unit>)``). ``DIR/manifest.json`` records each file's
 sha256; :func:`verify_manifest` refuses a directory altered after the run.
 """
 
@@ -22,6 +23,8 @@ import xarray as xr
 
 from trialsim.errors import InputFileError, IntegrityError
 from trialsim.pipeline import ANALYSES, FIELDS, StudyRun
+from trialsim.results.drift import drift_dataset, drift_summary
+from trialsim.results.levers import procova_gain, variance_check
 from trialsim.results.operating import assurance_table, recommend_design
 
 MANIFEST = "manifest.json"
@@ -81,6 +84,9 @@ def summary_dict(run: StudyRun, table: pd.DataFrame) -> dict[str, Any]:
             "mean_ess_borrowed": num(row.mean_ess_borrowed),
             "method": row.method,
         })
+    recommended = recommend_design(run, table)
+    conv_n = recommended.get("conventional_n_per_arm")
+    drift = drift_summary(run, drift_dataset(run))
     return {
         "study": spec.name,
         "seed": spec.seed,
@@ -89,9 +95,33 @@ def summary_dict(run: StudyRun, table: pd.DataFrame) -> dict[str, Any]:
         "endpoint": spec.endpoint.model_dump(mode="json"),
         "replicates": run.replicates,
         "designs": designs,
-        "recommended_design": recommend_design(run, table),
+        "recommended_design": recommended,
         "assurance": assurance_table(run, table),
+        "drift": drift,
+        "drift_curve": drift_records(drift),
+        "tipping_points": (drift or {}).get("tipping_points", {}),
+        "procova": procova_gain(run, table, n_per_arm=conv_n if isinstance(conv_n, int) else None,
+                                sd=recommended.get("conventional_sd")),  # type: ignore[arg-type]
+        "variance": variance_check(run),
     }
+
+
+def drift_records(drift: dict[str, Any] | None) -> list[dict[str, Any]]:
+    """CONTRACT.md's ``drift_curve``: one record per borrowing design × drift (endpoint units)."""
+    if not drift:
+        return []
+    out = []
+    for design, curve in drift["curves"].items():
+        for j, x in enumerate(drift["values"]):
+            out.append({"drift": x, "design": design,
+                        **{k: curve[k][j] for k in ("type1", "type1_mcse", "power", "power_mcse") if k in curve}})
+    for rec in out:
+        if "type1" in rec:
+            rec["type1_error"] = rec.pop("type1")
+            rec["type1_mc_se"] = rec.pop("type1_mcse")
+        if "power_mcse" in rec:
+            rec["power_mc_se"] = rec.pop("power_mcse")
+    return out
 
 
 def to_datatree(run: StudyRun, table: pd.DataFrame, *, examples: xr.Dataset, baseline: xr.Dataset, command: str) -> xr.DataTree:
@@ -109,7 +139,11 @@ def to_datatree(run: StudyRun, table: pd.DataFrame, *, examples: xr.Dataset, bas
     for f in FIELDS:
         rep[f] = (("analysis", "scenario", "design", "replicate"), np.stack([run.per_replicate[(a, f)] for a in ANALYSES]))
     oc = table.set_index(["analysis", "scenario", "design"]).to_xarray()
-    tree = xr.DataTree.from_dict({"/": xr.Dataset(), "/oc": oc, "/replicates": rep, "/examples": examples, "/baseline": baseline})
+    groups = {"/": xr.Dataset(), "/oc": oc, "/replicates": rep, "/examples": examples, "/baseline": baseline}
+    drift = drift_dataset(run)
+    if drift is not None:
+        groups["/drift"] = drift
+    tree = xr.DataTree.from_dict(groups)
     tree.attrs.update(provenance(run, command=command))
     return tree
 

@@ -146,9 +146,37 @@ class DriftSpec(Spec):
     outcome_offset: float = Field(0.0, ge=-5, le=5, description="added to synthetic controls' change from baseline (endpoint units)")
 
 
+class DriftSweepSpec(Spec):
+    """The drift range every borrowing design's type I error and power are traced over.
+
+    Default half-width: the larger of the clinically important difference and half the
+    SD of change at the primary visit (estimated from the simulator before the run).
+    A narrower ``validated_range`` (the range the synthetic controls were shown to stay
+    within) is allowed only with ``validated_source`` naming the evidence; the report then
+    shows both, and the design search still judges type I error over the full range.
+    """
+
+    half_width: float | None = Field(None, gt=0, le=5, description="half-width of the drift range (endpoint units); default max(CID, 0.5 × SD of change)")
+    n_values: int = Field(31, ge=3, le=201, description="drift values on the range (odd: 0 is one of them)")
+    validated_range: list[Annotated[float, Field(allow_inf_nan=False)]] | None = Field(
+        None, min_length=2, max_length=2, description="[low, high] drift the synthetic controls were validated to (needs validated_source)")
+    validated_source: str | None = Field(None, min_length=3, max_length=500, description="citation of the validation (fidelity report, paper)")
+
+    @model_validator(mode="after")
+    def _source(self) -> DriftSweepSpec:
+        if self.validated_range is not None:
+            if not self.validated_source:
+                raise ValueError("validated_range needs validated_source (cite the fidelity report or paper that validates it)")
+            low, high = self.validated_range
+            if not low <= 0 <= high:
+                raise ValueError("validated_range must contain 0, as [low, high] with low <= 0 <= high")
+        return self
+
+
 class SyntheticControlSpec(Spec):
     enabled: bool = False
     drift: DriftSpec = DriftSpec()
+    drift_sweep: DriftSweepSpec = DriftSweepSpec()
 
 
 class ScenarioSpec(Spec):
@@ -244,6 +272,12 @@ class StudySpec(Spec):
         if self.analysis.borrowing.method != "none" and not self.synthetic_control.enabled:
             raise ValueError("analysis.borrowing needs synthetic_control.enabled: true")
         return self
+
+    @property
+    def type1_budget(self) -> float:
+        """The one type I error budget of every design and the comparator (default: the decision's α)."""
+        bound = self.design.max_type1_error
+        return float(self.decision.alpha if bound is None else bound)
 
     @property
     def control_arm(self) -> ArmSpec:

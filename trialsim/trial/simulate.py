@@ -355,3 +355,28 @@ def simulate_replicates(
             external_prognostic_score=np.stack([s.prognostic_score[m] for _, _, s in per_rep]) if d.n_synthetic else None,  # type: ignore[union-attr]
         )
     return batches
+
+
+def variance_components(loaded: LoadedStudy, *, simulator: GaitSimulator, n: int = 2000) -> dict[str, float]:
+    """Variance of the primary-visit change among control patients, from a pilot of ``n``.
+
+    Returns ``sd_change`` (observed change, completers), ``sd_true_change`` (without
+    measurement error), ``sd_measurement`` (SD of observed − true change: the
+    test–retest part), ``rho_prognostic`` (correlation of the prognostic score with the
+    observed change: PROCOVA's ρ) and ``n_completers``. Benefit-signed, endpoint units.
+    Same seed, same numbers (stream key ``"pilot"``).
+    """
+    null = ScenarioSpec(name="pilot", effect_scale=0.0)
+    e = enrol(loaded.cohort, n=n, seed=loaded.spec.seed, key=("pilot",), simulator=simulator)
+    arm = arm_outcome(loaded, e, key=("pilot", "control"), treated=False, scenario=null, simulator=simulator)
+    k = loaded.spec.primary_visit_index
+    change = arm.observed[:, k] - arm.observed[:, 0]
+    ok = np.isfinite(change)
+    noise = change[ok] - arm.true_change[ok]
+    return {
+        "sd_change": float(np.std(change[ok], ddof=1)),
+        "sd_true_change": float(np.std(arm.true_change[ok], ddof=1)),
+        "sd_measurement": float(np.std(noise, ddof=1)),
+        "rho_prognostic": float(np.corrcoef(arm.prognostic_score[ok], change[ok])[0, 1]),
+        "n_completers": float(ok.sum()),
+    }
