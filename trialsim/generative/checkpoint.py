@@ -35,6 +35,8 @@ class GeneratorBundle:
     library_sha256: str
     n_train: int
     config: dict[str, Any]
+    #: the learned self-selected speed (:class:`~trialsim.generative.speed_model.SpeedHead`), or None
+    speed_head: Any = None
     sha256: str = field(default="")
 
     def to_bytes(self) -> bytes:
@@ -53,6 +55,7 @@ class GeneratorBundle:
                 "log_relative_speed_range": [float(v) for v in self.log_relative_speed_range],
                 "library_sha256": self.library_sha256, "n_train": int(self.n_train),
                 "config": {k: (float(v) if isinstance(v, float) else int(v)) for k, v in self.config.items()},
+                **({"speed_head": self.speed_head.to_meta()} if self.speed_head is not None else {}),
             },
         }
         buf = io.BytesIO()
@@ -83,6 +86,7 @@ def load_bundle(path: str | Path) -> GeneratorBundle:
     import torch
 
     from trialsim.generative.model import ConditionalFlow, GaitCodec
+    from trialsim.generative.speed_model import SpeedHead
 
     p = Path(path)
     if not p.is_file():
@@ -99,6 +103,7 @@ def load_bundle(path: str | Path) -> GeneratorBundle:
         flow.load_state_dict(payload["state_dict"])
         flow.eval()
         codec = GaitCodec(**{k: v.numpy().astype(float) for k, v in payload["codec"].items()})
+        head = SpeedHead.from_meta(meta["speed_head"]) if "speed_head" in meta else None
     except InputFileError:
         raise
     except Exception as exc:
@@ -109,5 +114,5 @@ def load_bundle(path: str | Path) -> GeneratorBundle:
         basal_rate_w_kg=float(meta["basal_rate_w_kg"]),
         log_relative_speed_range=(float(meta["log_relative_speed_range"][0]), float(meta["log_relative_speed_range"][1])),
         library_sha256=str(meta["library_sha256"]), n_train=int(meta["n_train"]), config=dict(meta["config"]),
-        sha256=hashlib.sha256(data).hexdigest(),
+        speed_head=head, sha256=hashlib.sha256(data).hexdigest(),
     )

@@ -18,6 +18,11 @@ solve (``stride_time_at_bound``: such a gait's timing was forced, not chosen):
 - ``curves``: ``(n, points, channels)`` joint angles, moments, activations and ground
   reaction forces over the gait cycle, as recorded by the physics.
 
+``self_selected`` marks rows whose speed the physics chose (library v2's
+``speed_source == "self_selected"``; the others were solved at an imposed speed). Every
+row trains the gait at its speed; the self-selected ones also train the speed a body
+chooses (:mod:`trialsim.generative.speed_model`).
+
 ``bodies`` labels the rows that show the same body (identical parameters) at different
 speeds — the library's speed siblings — so that cross-validation holds a body out
 whole (:func:`group_folds`): a held-out body's other speeds never train its predictor.
@@ -86,6 +91,9 @@ class TrainingData:
     bodies: np.ndarray
     #: True for a speed sibling (a design body's extra speed, ``library.SIBLING_INDEX_BASE`` on)
     siblings: np.ndarray
+    #: True where the physics chose the speed (library v2: ``speed_source == "self_selected"``);
+    #: all False for a library of imposed speeds only (v1)
+    self_selected: np.ndarray
 
     @property
     def n(self) -> int:
@@ -99,6 +107,7 @@ class TrainingData:
             {k: v[idx] for k, v in self.params.items()}, self.speed_m_s[idx], self.features[idx],
             self.targets[idx], self.curves[idx], self.curve_names, self.gait_cycle_pct,
             self.basal_rate_w_kg, self.library_sha256, _relabel(self.bodies[idx]), self.siblings[idx],
+            self.self_selected[idx],
         )
 
     def measures(self) -> dict[str, np.ndarray]:
@@ -226,5 +235,7 @@ def load_training_data(library_dir: str | Path) -> TrainingData:
         basal_rate_w_kg=float(basal), library_sha256=digest,
         bodies=np.array([labels.setdefault(key, len(labels)) for key in body_keys]),
         siblings=ok["design_index"].to_numpy(float) >= SIBLING_INDEX_BASE if "design_index" in ok
+        else np.zeros(len(ok), bool),
+        self_selected=ok["speed_source"].astype(str).to_numpy() == "self_selected" if "speed_source" in ok
         else np.zeros(len(ok), bool),
     )
