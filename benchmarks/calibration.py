@@ -26,7 +26,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--patients", type=int, default=8000, help="virtual patients per disease check")
+    parser.add_argument("--quick", action="store_true", help="2,000 patients per disease check")
     args = parser.parse_args()
+    if args.quick:
+        args.patients = 2000
 
     from trialsim.catalog import load_shipped_cohort
     from trialsim.generative.dataset import load_training_data
