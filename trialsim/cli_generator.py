@@ -80,8 +80,10 @@ def train_command(
     seed: Annotated[int, typer.Option(help="training seed", min=0, max=2**31 - 1)] = 0,
     steps: Annotated[int, typer.Option(help="optimiser steps per fit", min=10, max=100_000)] = 1500,
     threads: Annotated[int, typer.Option(help="torch threads (fixed for determinism)", min=1, max=64)] = 1,
+    speed_head: Annotated[int, typer.Option(help="self-selected speed: 0 = cost-of-transport minimum; 1 = learned directly from the bodies whose choice is known (+ per-body effect); 2 = that minimum + a learned correction (+ per-body effect)", min=0, max=2)] = 2,
 ) -> None:
-    """Train the generator on a library (deterministic on CPU for a seed)."""
+    """Train the generator on a library (deterministic on CPU for a seed); a library with a
+    ``speed_source`` column (v2) trains the chosen speed on its self-selected solves."""
     from trialsim.generative.dataset import load_training_data
     from trialsim.generative.train import TrainConfig, train_generator
 
@@ -90,9 +92,12 @@ def train_command(
     if not out.resolve().parent.is_dir():
         raise OutputPathError(f"--out {out}: folder {out.resolve().parent} does not exist; create it first")
     data = load_training_data(library)
-    bundle = train_generator(data, config=TrainConfig(seed=seed, steps=steps, threads=threads))
+    bundle = train_generator(data, config=TrainConfig(seed=seed, steps=steps, threads=threads, speed_head=speed_head))
     sha = bundle.save(out)
     held = f" ({data.n - bundle.n_train} speed siblings kept for validation)" if bundle.n_train < data.n else ""
+    head = bundle.speed_head
+    if head is not None:
+        held += f"; chosen speed learned from {head.n_bodies} bodies ({head.source}), per-body effect SD {head.tau:.3f}"
     typer.echo(f"trained on {bundle.n_train} converged simulations{held} -> {out} ({out.stat().st_size / 1024:.0f} KiB, sha256 {sha[:16]}…, library {data.library_sha256[:16]}…)")
 
 

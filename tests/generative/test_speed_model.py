@@ -101,3 +101,15 @@ def test_a_v2_library_trains_speed_as_an_output(sibling_library, tmp_path, toy_c
     assert bundle.speed_head is not None
     assert bundle.speed_head.source == "self_selected"
     assert bundle.speed_head.n_bodies == 40
+    # the retrain on v2 is one command
+    import typer
+    from typer.testing import CliRunner
+
+    from trialsim.cli_generator import generator_app
+
+    app = typer.Typer()
+    app.add_typer(generator_app, name="generator")
+    res = CliRunner().invoke(app, ["generator", "train", str(v2), "--out", str(tmp_path / "v2.pt"), "--steps", "40",
+                                   "--speed-head", "1"])
+    assert res.exit_code == 0, res.output
+    assert "chosen speed learned from 40 bodies (self_selected)" in res.output
