@@ -90,9 +90,15 @@ def test_a_v2_library_trains_speed_as_an_output(sibling_library, tmp_path, toy_c
     sims = pd.read_parquet(v2 / "simulations.parquet")
     from trialsim.musculoskeletal.library import SIBLING_INDEX_BASE
 
+    from trialsim.physiology.parameters import PARAMETERS
+
     sims["speed_source"] = np.where(sims["design_index"] < SIBLING_INDEX_BASE, "self_selected", "imposed")
+    if "vigour" in PARAMETERS:  # physics v2's vigour varies by body: it joins the features by itself
+        sims["param_vigour"] = 0.7 + 0.1 * ((sims["design_index"] % SIBLING_INDEX_BASE) % 7)
     sims.to_parquet(v2 / "simulations.parquet")
     data = load_training_data(v2)
+    assert ("vigour" in data.feature_names) == ("vigour" in PARAMETERS)
+    assert "joint_rigidity" not in data.feature_names  # nominal throughout: not an input
     rows, speed, source = self_selected_targets(data)
     assert source == "self_selected"
     assert len(rows) == 40 == len(np.unique(data.bodies[rows]))
@@ -113,3 +119,8 @@ def test_a_v2_library_trains_speed_as_an_output(sibling_library, tmp_path, toy_c
                                    "--speed-head", "1"])
     assert res.exit_code == 0, res.output
     assert "chosen speed learned from 40 bodies (self_selected)" in res.output
+    from trialsim.generative.loader import load_generator
+
+    gen = load_generator(tmp_path / "v2.pt")
+    assert gen.bundle.feature_names == data.feature_names
+    assert np.isfinite(gen.simulate({"height_m": np.array([1.7, 1.8])})["gait_speed_m_s"]).all()

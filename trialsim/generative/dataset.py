@@ -61,10 +61,19 @@ def centre_speed_m_s(height_m: np.ndarray) -> np.ndarray:
     return CENTRE_SPEED_PER_HEIGHT_1_S * np.asarray(height_m, dtype=float)
 
 
-def parameter_features(params: dict[str, np.ndarray], n: int) -> np.ndarray:
-    """``(n, len(FEATURE_PARAMETERS))`` scaled parameter features; missing names are nominal."""
-    out = np.empty((n, len(FEATURE_PARAMETERS)))
-    for j, name in enumerate(FEATURE_PARAMETERS):
+def library_feature_names(params: dict[str, np.ndarray]) -> tuple[str, ...]:
+    """The generator's inputs for a library: :data:`FEATURE_PARAMETERS`, plus any other physics
+    parameter (``motor_noise`` aside) the library varies — physics v2's vigour and joint
+    rigidity join the features when a v2 library is trained on, with no code change."""
+    extra = [name for name in PARAMETERS if name not in FEATURE_PARAMETERS and name != "motor_noise"
+             and name in params and np.ptp(np.asarray(params[name], dtype=float)) > 1e-12]
+    return (*FEATURE_PARAMETERS, *extra)
+
+
+def parameter_features(params: dict[str, np.ndarray], n: int, names: tuple[str, ...] = FEATURE_PARAMETERS) -> np.ndarray:
+    """``(n, len(names))`` scaled parameter features; missing names are nominal."""
+    out = np.empty((n, len(names)))
+    for j, name in enumerate(names):
         p = PARAMETERS[name]
         value = params.get(name)
         v = np.full(n, p.nominal) if value is None else np.broadcast_to(np.asarray(value, dtype=float), (n,))
@@ -94,6 +103,8 @@ class TrainingData:
     #: True where the physics chose the speed (library v2: ``speed_source == "self_selected"``);
     #: all False for a library of imposed speeds only (v1)
     self_selected: np.ndarray
+    #: the parameters behind ``features[:, :-1]`` (:func:`library_feature_names`)
+    feature_names: tuple[str, ...] = FEATURE_PARAMETERS
 
     @property
     def n(self) -> int:
@@ -107,7 +118,7 @@ class TrainingData:
             {k: v[idx] for k, v in self.params.items()}, self.speed_m_s[idx], self.features[idx],
             self.targets[idx], self.curves[idx], self.curve_names, self.gait_cycle_pct,
             self.basal_rate_w_kg, self.library_sha256, _relabel(self.bodies[idx]), self.siblings[idx],
-            self.self_selected[idx],
+            self.self_selected[idx], self.feature_names,
         )
 
     def measures(self) -> dict[str, np.ndarray]:
@@ -217,7 +228,8 @@ def load_training_data(library_dir: str | Path) -> TrainingData:
     params = {name: ok[f"param_{name}"].to_numpy(float) if f"param_{name}" in ok else np.full(len(ok), p.nominal)
               for name, p in PARAMETERS.items()}
     speed = ok["gait_speed_m_s"].to_numpy(float)
-    features = np.column_stack([parameter_features(params, len(ok)),
+    names = library_feature_names(params)
+    features = np.column_stack([parameter_features(params, len(ok), names),
                                 np.log(speed / centre_speed_m_s(params["height_m"]))])
     targets = np.column_stack([
         np.log(ok["stride_time_s"].to_numpy(float)), ok["stance_pct"].to_numpy(float),
@@ -238,4 +250,5 @@ def load_training_data(library_dir: str | Path) -> TrainingData:
         else np.zeros(len(ok), bool),
         self_selected=ok["speed_source"].astype(str).to_numpy() == "self_selected" if "speed_source" in ok
         else np.zeros(len(ok), bool),
+        feature_names=names,
     )

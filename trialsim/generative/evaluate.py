@@ -144,9 +144,9 @@ def cross_validated_predictions(
         sample_curves[held] = one.curves
         pf_rows = {name: v[held] for name, v in data.params.items()}
         lo, hi = gen.bundle.log_relative_speed_range
-        best, _ = gen.self_selected_speed(parameter_features(pf_rows, len(held)), data.params["height_m"][held])
+        best, _ = gen.self_selected_speed(parameter_features(pf_rows, len(held), gen.bundle.feature_names), data.params["height_m"][held])
         interior[held] = (best > lo + 1e-9) & (best < hi - 1e-9)
-        chosen = gen.chosen_log_relative_speed(parameter_features(pf_rows, len(held)), data.params["height_m"][held])
+        chosen = gen.chosen_log_relative_speed(parameter_features(pf_rows, len(held), gen.bundle.feature_names), data.params["height_m"][held])
         selected[held] = centre_speed_m_s(data.params["height_m"][held]) * np.exp(chosen)
         body = gen.generate(pf_rows, rng=np.random.default_rng([seed, 13, f]), predictive=True, with_curves=False,
                             day_to_day=False)

@@ -181,7 +181,7 @@ class GeneratorSimulator:
         arrays = {k: np.asarray(v, dtype=float) for k, v in params.items() if k in PARAMETERS}
         n = len(next(iter(arrays.values())))
         height = arrays.get("height_m", np.full(n, PARAMETERS["height_m"].nominal))
-        base = self.chosen_log_relative_speed(parameter_features(arrays, n), height)
+        base = self.chosen_log_relative_speed(parameter_features(arrays, n, self.bundle.feature_names), height)
         return centre_speed_m_s(height) * np.exp(self.clip_log_relative_speed(base + head.tau * np.asarray(effect_z, dtype=float)))
 
     def clip_log_relative_speed(self, log_rel: np.ndarray) -> np.ndarray:
@@ -209,7 +209,7 @@ class GeneratorSimulator:
         flat = {k: np.broadcast_to(a, shape).reshape(n) for k, a in arrays.items()}
         height = flat.get("height_m", np.full(n, PARAMETERS["height_m"].nominal))
         noise = flat.get("motor_noise", np.full(n, PARAMETERS["motor_noise"].nominal))
-        pf = parameter_features(flat, n)
+        pf = parameter_features(flat, n, self.bundle.feature_names)
         day = rng.standard_normal((n, 2)) if rng is not None and day_to_day else None
         given = flat.get(SPEED_KEY)
         if given is not None:

@@ -31,7 +31,6 @@ from typing import Any
 import numpy as np
 
 from trialsim.generative.dataset import (
-    FEATURE_PARAMETERS,
     TrainingData,
     centre_speed_m_s,
     group_folds,
@@ -49,7 +48,7 @@ class SpeedHead:
     """``log relative speed = intercept + features @ coef + tau · u`` (see module docs)."""
 
     intercept: float
-    coef: np.ndarray       # (len(FEATURE_PARAMETERS),)
+    coef: np.ndarray       # one per feature of the checkpoint (``GeneratorBundle.feature_names``)
     tau: float             # SD of the per-body random effect (log speed)
     ridge: float
     n_bodies: int
@@ -83,11 +82,11 @@ def self_selected_targets(data: TrainingData) -> tuple[np.ndarray, np.ndarray, s
     return rows, np.array([v for _, v in bodies.values()], dtype=float), "cost_minimum_3_speeds"
 
 
-def _bounds() -> tuple[np.ndarray, np.ndarray]:
+def _bounds(names: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray]:
     from trialsim.generative.train import _speed_direction
 
-    lo, hi = np.full(len(FEATURE_PARAMETERS) + 1, -np.inf), np.full(len(FEATURE_PARAMETERS) + 1, np.inf)
-    for j, name in enumerate(FEATURE_PARAMETERS):
+    lo, hi = np.full(len(names) + 1, -np.inf), np.full(len(names) + 1, np.inf)
+    for j, name in enumerate(names):
         d = _speed_direction(name)
         if d == 1.0:
             lo[j + 1] = 0.0
@@ -96,23 +95,23 @@ def _bounds() -> tuple[np.ndarray, np.ndarray]:
     return lo, hi
 
 
-def _fit(x: np.ndarray, y: np.ndarray, ridge: float) -> np.ndarray:
+def _fit(x: np.ndarray, y: np.ndarray, ridge: float, names: tuple[str, ...]) -> np.ndarray:
     """Sign-constrained ridge (unpenalised intercept first): ``[a, b…]``."""
     from scipy.optimize import lsq_linear
 
     n, p = x.shape
     a = np.vstack([np.column_stack([np.ones(n), x]), np.column_stack([np.zeros(p), np.sqrt(ridge) * np.eye(p)])])
     b = np.r_[y, np.zeros(p)]
-    lo, hi = _bounds()
+    lo, hi = _bounds(names)
     return np.asarray(lsq_linear(a, b, bounds=(lo, hi), method="bvls", tol=1e-12).x, dtype=float)
 
 
-def _held_out(x: np.ndarray, y: np.ndarray, ridge: float, seed: int) -> np.ndarray:
+def _held_out(x: np.ndarray, y: np.ndarray, ridge: float, seed: int, names: tuple[str, ...]) -> np.ndarray:
     pred = np.empty(len(y))
     k = min(INNER_FOLDS, len(y))
     for held in group_folds(np.arange(len(y)), k, np.random.default_rng([seed, 17])):
         train = np.setdiff1d(np.arange(len(y)), held)
-        w = _fit(x[train], y[train], ridge)
+        w = _fit(x[train], y[train], ridge, names)
         pred[held] = w[0] + x[held] @ w[1:]
     return pred
 
@@ -132,10 +131,10 @@ def fit_speed_head(data: TrainingData, *, seed: int = 0, base_log_rel: np.ndarra
         y = y - base_log_rel[rows]
     scores = []
     for ridge in RIDGE_GRID:
-        r = y - _held_out(x, y, ridge, seed)
+        r = y - _held_out(x, y, ridge, seed, data.feature_names)
         scores.append(float(np.sqrt(np.mean(r**2))))
     best = int(np.argmin(scores))
-    w = _fit(x, y, RIDGE_GRID[best])
+    w = _fit(x, y, RIDGE_GRID[best], data.feature_names)
     return SpeedHead(float(w[0]), w[1:], scores[best], RIDGE_GRID[best], len(rows), source,
                      "none" if base_log_rel is None else "cost_minimum")
 
