@@ -80,8 +80,10 @@ def train_command(
     seed: Annotated[int, typer.Option(help="training seed", min=0, max=2**31 - 1)] = 0,
     steps: Annotated[int, typer.Option(help="optimiser steps per fit", min=10, max=100_000)] = 1500,
     threads: Annotated[int, typer.Option(help="torch threads (fixed for determinism)", min=1, max=64)] = 1,
+    speed_head: Annotated[int, typer.Option(help="self-selected speed: 0 = cost-of-transport minimum; 1 = learned directly from the bodies whose choice is known (+ per-body effect); 2 = that minimum + a learned correction (+ per-body effect)", min=0, max=2)] = 2,
 ) -> None:
-    """Train the generator on a library (deterministic on CPU for a seed)."""
+    """Train the generator on a library (deterministic on CPU for a seed); a library with a
+    ``speed_source`` column (v2) trains the chosen speed on its self-selected solves."""
     from trialsim.generative.dataset import load_training_data
     from trialsim.generative.train import TrainConfig, train_generator
 
@@ -90,9 +92,12 @@ def train_command(
     if not out.resolve().parent.is_dir():
         raise OutputPathError(f"--out {out}: folder {out.resolve().parent} does not exist; create it first")
     data = load_training_data(library)
-    bundle = train_generator(data, config=TrainConfig(seed=seed, steps=steps, threads=threads))
+    bundle = train_generator(data, config=TrainConfig(seed=seed, steps=steps, threads=threads, speed_head=speed_head))
     sha = bundle.save(out)
     held = f" ({data.n - bundle.n_train} speed siblings kept for validation)" if bundle.n_train < data.n else ""
+    head = bundle.speed_head
+    if head is not None:
+        held += f"; chosen speed learned from {head.n_bodies} bodies ({head.source}), per-body effect SD {head.tau:.3f}"
     typer.echo(f"trained on {bundle.n_train} converged simulations{held} -> {out} ({out.stat().st_size / 1024:.0f} KiB, sha256 {sha[:16]}…, library {data.library_sha256[:16]}…)")
 
 
@@ -101,10 +106,11 @@ def sample_command(
     conditions: Annotated[Path, typer.Option(help="parquet: one row per patient, columns = physics parameter names (others nominal; optional speed_m_s imposes a speed; other columns are copied)")],
     out: Annotated[Path, typer.Option(help="output .parquet: one row per condition row, gait-measure columns")],
     checkpoint: Annotated[Path | None, typer.Option(help="generator checkpoint (default: the shipped one)")] = None,
-    seed: Annotated[int | None, typer.Option(help="draw one day's gait with within-patient variability from this seed (default: typical gait)", min=0, max=2**32 - 1)] = None,
+    seed: Annotated[int, typer.Option(help="seed of the draws: each row is a new body drawn from the generator's predictive distribution (between-body variation the parameters do not explain, model uncertainty) on one day (within-body variability); same seed, same rows", min=0, max=2**32 - 1)] = 0,
+    typical: Annotated[bool, typer.Option("--typical", help="the typical gait of each condition instead of a draw (identical conditions give identical rows)")] = False,
     curves: Annotated[Path | None, typer.Option(help="also write the curves (long format: row, gait_cycle_pct, one column per curve) to this .parquet")] = None,
 ) -> None:
-    """Generate gaits for a table of conditions."""
+    """Generate gaits for a table of conditions: draws (default, seeded) or the typical gait (--typical)."""
     import numpy as np
     import pandas as pd
 
@@ -119,16 +125,16 @@ def sample_command(
     if out.suffix != ".parquet" or (curves is not None and curves.suffix != ".parquet"):
         raise OutputPathError("--out/--curves: must end in .parquet")
     gen = _generator(checkpoint)
-    rng = None if seed is None else np.random.default_rng(seed)
+    rng = None if typical else np.random.default_rng(seed)
     if not params:
         params = {"height_m": np.full(len(df), 1.75)}
-    g = gen.generate(params, rng=rng, with_curves=curves is not None)
+    g = gen.generate(params, rng=rng, predictive=not typical, with_curves=curves is not None)
     result = df.copy()
     for m in GAIT_MEASURES:
         result[m] = g.measures[m]
     result["cost_of_transport"] = g.cost_of_transport
     result["speed_self_selected"] = g.self_selected
-    result.attrs["provenance"] = json.dumps(gen.provenance())
+    result.attrs["provenance"] = json.dumps({**gen.provenance(), "draw": "typical" if typical else f"seed {seed}"})
     _write_parquet(result, out)
     if curves is not None:
         n, p, _ = g.curves.shape
@@ -136,7 +142,8 @@ def sample_command(
         for j, name in enumerate(g.curve_names):
             long[name] = g.curves[:, :, j].reshape(-1)
         _write_parquet(long, curves)
-    typer.echo(f"{len(result)} gaits -> {out} (generator {gen.provenance()['checkpoint_sha256'][:16]}…)")
+    what = "typical gaits" if typical else f"gaits drawn with seed {seed}"
+    typer.echo(f"{len(result)} {what} -> {out} (generator {gen.provenance()['checkpoint_sha256'][:16]}…)")
 
 
 @generator_app.command("evaluate")
@@ -187,8 +194,10 @@ def fidelity_lines(report: dict[str, Any]) -> list[str]:
     lines.append(f"self_selected_speed_interior_fraction: {report['self_selected_speed_interior_fraction']:.2f}")
     speed = report.get("self_selected_speed_vs_physics", {})
     if speed.get("n_bodies", 0) >= 3:
-        lines.append(f"self_selected_speed_vs_physics: {speed['n_bodies']} bodies at 3 speeds, "
-                     f"MAE {speed['mae_m_s']:.3f} m/s, bias {speed['bias_m_s']:+.3f}, r {speed['correlation']:.2f} "
+        lines.append(f"self_selected_speed_vs_physics: {speed['n_bodies']} held-out bodies ({speed.get('source', '?')}), "
+                     f"MAE {speed['mae_m_s']:.3f} m/s (constant {speed.get('constant_mae_m_s', float('nan')):.3f}), "
+                     f"bias {speed['bias_m_s']:+.3f}, r {speed['correlation']:.2f}, sampled SD ratio "
+                     f"{speed.get('sampled_sd_ratio', float('nan')):.2f} "
                      f"(physics {speed['physics_mean_m_s']:.2f} ± {speed['physics_sd_m_s']:.2f} m/s)")
     if "twin_physics" in report:
         lines.append(f"twin_coverage_90_physics_held_out: {report['twin_physics']['coverage_90_mean']:.3f}")

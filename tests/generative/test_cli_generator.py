@@ -64,3 +64,28 @@ def test_twin_rejects_a_table_without_gait(toy_checkpoint, tmp_path):
     res = runner.invoke(app, ["twin", str(base), "--out", str(tmp_path / "t.parquet"), "--checkpoint", str(toy_checkpoint)])
     assert isinstance(res.exception, TrialsimError)
     assert "no gait-measure columns" in str(res.exception)
+
+
+def _sample(app_args, tmp_path, name):  # type: ignore[no-untyped-def]
+    out = tmp_path / f"{name}.parquet"
+    res = runner.invoke(app, [*app_args, "--out", str(out)])
+    assert res.exit_code == 0, res.output
+    return pd.read_parquet(out)
+
+
+def test_sample_draws_bodies_unless_typical_is_asked(toy_checkpoint, tmp_path):
+    """Identical conditions give different rows (a distribution), the same rows for the same
+    seed, and identical rows with --typical."""
+    cond = tmp_path / "cond.parquet"
+    pd.DataFrame({"neural_drive": [0.9] * 50, "height_m": [1.7] * 50}).to_parquet(cond)
+    args = ["generator", "sample", "--conditions", str(cond), "--checkpoint", str(toy_checkpoint)]
+    a = _sample(args, tmp_path, "a")
+    b = _sample([*args, "--seed", "0"], tmp_path, "b")
+    c = _sample([*args, "--seed", "1"], tmp_path, "c")
+    typical = _sample([*args, "--typical"], tmp_path, "t")
+    for m in ("gait_speed_m_s", "stride_length_m", "cadence_steps_min", "peak_knee_flexion_swing_deg"):
+        assert a[m].std() > 0, m
+        assert typical[m].nunique() == 1, m
+    pd.testing.assert_frame_equal(a, b)
+    assert not np.array_equal(a["gait_speed_m_s"], c["gait_speed_m_s"])
+    assert abs(a["gait_speed_m_s"].mean() - typical["gait_speed_m_s"].iloc[0]) < 3 * a["gait_speed_m_s"].std()

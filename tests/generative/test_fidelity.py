@@ -86,14 +86,16 @@ def _shipped_fidelity():
 #: validation; 5-fold held out by body, fidelity.json; BENCHMARKS.md): stride R² 0.88,
 #: cadence 0.68, swing knee peak 0.69; joint-angle curve RMSE 0.64–0.76 × the physics'
 #: between-solve SD; mean 90 % coverage 0.96; classifier AUC 0.43; twin coverage 0.94
-#: (simulated) / 0.93 (physics); self-selected speed against the physics' on 43 held-out
-#: bodies: MAE 0.122 m/s, r 0.28 (a constant at the physics' mean scores MAE 0.093: per-body
-#: speed is not yet faithful, so these two bounds guard against regression, they claim no
-#: fidelity). Tighten them as the library grows.
+#: (simulated) / 0.93 (physics); self-selected speed (cost-of-transport minimum + the learned
+#: head, session 4) against the physics' on 43 held-out bodies: MAE 0.117 m/s, r 0.34 (a
+#: constant predictor scores MAE 0.097: per-body speed is not yet faithful, so these bounds
+#: guard against regression; the issue's targets are the strict xfails below); SD of one
+#: sampled body per held-out body 1.33 × the physics' SD. Tighten them as the library grows.
 SHIPPED_BOUNDS = {"r2_min": {"stride_length_m": 0.85, "cadence_steps_min": 0.62, "peak_knee_flexion_swing_deg": 0.65},
                   "angle_rmse_over_physics_sd_max": 0.8, "coverage_min": 0.9, "auc_max": 0.6,
                   "twin_coverage_min": 0.9, "twin_physics_coverage_min": 0.9,
-                  "speed_bodies_min": 40, "speed_mae_max_m_s": 0.14, "speed_correlation_min": 0.2}
+                  "speed_bodies_min": 40, "speed_mae_max_m_s": 0.13, "speed_correlation_min": 0.28,
+                  "speed_sampled_sd_ratio_min": 0.8}
 
 
 def _check_speed_selection(report: dict) -> None:
@@ -101,6 +103,22 @@ def _check_speed_selection(report: dict) -> None:
     assert speed["n_bodies"] >= SHIPPED_BOUNDS["speed_bodies_min"]
     assert speed["mae_m_s"] <= SHIPPED_BOUNDS["speed_mae_max_m_s"]
     assert speed["correlation"] >= SHIPPED_BOUNDS["speed_correlation_min"]
+    # issue #15: generated held-out bodies keep ≥ 0.8 × the physics' speed SD (the per-body effect)
+    assert speed["sampled_sd_ratio"] >= SHIPPED_BOUNDS["speed_sampled_sd_ratio_min"]
+
+
+@pytest.mark.xfail(strict=True, reason="measured on the 394-solve library (43 held-out bodies, 5 grouped folds): "
+                   "r 0.34 (target ≥ 0.7); the direct head (TrainConfig.speed_head=1) reaches r 0.53 but drops the "
+                   "stiffness/contracture responses (BENCHMARKS.md)")
+def test_shipped_self_selected_speed_correlation_target():
+    assert _shipped_fidelity()["self_selected_speed_vs_physics"]["correlation"] >= 0.7
+
+
+@pytest.mark.xfail(strict=True, reason="measured on the 394-solve library: MAE 0.117 m/s = 1.21 × a constant "
+                   "predictor's 0.097 (target ≤ 0.7 ×); the direct head: 0.094 = 0.97 ×")
+def test_shipped_self_selected_speed_mae_target():
+    speed = _shipped_fidelity()["self_selected_speed_vs_physics"]
+    assert speed["mae_m_s"] <= 0.7 * speed["constant_mae_m_s"]
 
 
 def test_shipped_fidelity_within_bounds():

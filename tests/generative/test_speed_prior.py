@@ -52,3 +52,5 @@ def test_prior_directions_cover_weakness_contracture_and_pd():
     assert _speed_direction("passive_stiffness") == -1.0
     assert _speed_direction("activation_time_scale") == -1.0
     assert _speed_direction("height_m") is None
+    assert _speed_direction("vigour") == 1.0  # physics v2: more vigour never slows the chosen speed
+    assert _speed_direction("joint_rigidity") == -1.0

@@ -217,7 +217,11 @@ def test_generator_run_shows_fidelity_and_hashes_instead_of_the_notice(
     monkeypatch.setattr(credibility, "shipped_fidelity_path", lambda: fidelity)
     fidelity.write_text(json.dumps({
         "checkpoint_sha256": "ab" * 32, "n_simulations": 120, "folds": 5, "c2st_auc": 0.61, "coverage_90_mean": 0.88,
-        "method": "K-fold cross-validation", "measures": {"cadence_steps_min": {"mae": 1.5, "r2": 0.93}},
+        "method": "K-fold cross-validation", "measures": {"cadence_steps_min": {"mae": 1.5, "r2": 0.93},
+                                                          "gait_speed_m_s": {"mae": 0.0, "r2": 1.0}},
+        "self_selected_speed_vs_physics": {"n_bodies": 43, "source": "cost_minimum_3_speeds", "physics_mean_m_s": 1.05,
+                                           "physics_sd_m_s": 0.12, "mae_m_s": 0.11, "constant_mae_m_s": 0.097,
+                                           "mae_ratio_vs_constant": 1.13, "correlation": 0.3, "sampled_sd_ratio": 1.2},
         "curves": {"knee_flexion_deg": {"rmse": 3.2, "physics_sd": 6.0}},
     }))
     tree = xr.open_datatree(run_dir / "results.nc", engine="h5netcdf").load()
@@ -237,6 +241,10 @@ def test_generator_run_shows_fidelity_and_hashes_instead_of_the_notice(
     assert "two-sample AUC 0.610" in texts
     measures = next(b for b in blocks if isinstance(b, Table) and b.name == "generator_fidelity_measures")
     assert ("cadence_steps_min", "1.500", "0.930") in measures.rows
+    assert not any(r[0] == "gait_speed_m_s" for r in measures.rows)  # exact by construction: dropped
+    speed = next(b for b in blocks if isinstance(b, Table) and b.name == "generator_fidelity_self_selected_speed")
+    assert ("correlation r (target ≥ 0.7)", "0.300", "") in speed.rows
+    assert ("MAE, constant predictor", "0.097", "m/s") in speed.rows
     curves = next(b for b in blocks if isinstance(b, Table) and b.name == "generator_fidelity_curves")
     assert ("knee_flexion_deg", "3.200", "6.000") in curves.rows
 

@@ -18,6 +18,7 @@ import numpy as np
 
 from trialsim.errors import InputFileError, OutputPathError
 from trialsim.generative.dataset import FEATURE_PARAMETERS, SPEED_FEATURE, TARGETS
+from trialsim.physiology.parameters import PARAMETERS
 
 FORMAT_VERSION = 1
 
@@ -35,6 +36,10 @@ class GeneratorBundle:
     library_sha256: str
     n_train: int
     config: dict[str, Any]
+    #: the learned self-selected speed (:class:`~trialsim.generative.speed_model.SpeedHead`), or None
+    speed_head: Any = None
+    #: the physics parameters the flow is conditioned on (the library's; speed is the last input)
+    feature_names: tuple[str, ...] = FEATURE_PARAMETERS
     sha256: str = field(default="")
 
     def to_bytes(self) -> bytes:
@@ -47,12 +52,13 @@ class GeneratorBundle:
             "meta": {
                 "x_dim": int(self.flow.x_dim), "y_dim": int(self.flow.y_dim),
                 "hidden": int(self.config["hidden"]), "n_coupling": int(self.config["n_coupling_used"]),
-                "features": [*FEATURE_PARAMETERS, SPEED_FEATURE], "targets": list(TARGETS),
+                "features": [*self.feature_names, SPEED_FEATURE], "targets": list(TARGETS),
                 "curve_names": list(self.curve_names), "gait_cycle_pct": [float(p) for p in self.gait_cycle_pct],
                 "basal_rate_w_kg": float(self.basal_rate_w_kg),
                 "log_relative_speed_range": [float(v) for v in self.log_relative_speed_range],
                 "library_sha256": self.library_sha256, "n_train": int(self.n_train),
                 "config": {k: (float(v) if isinstance(v, float) else int(v)) for k, v in self.config.items()},
+                **({"speed_head": self.speed_head.to_meta()} if self.speed_head is not None else {}),
             },
         }
         buf = io.BytesIO()
@@ -83,6 +89,7 @@ def load_bundle(path: str | Path) -> GeneratorBundle:
     import torch
 
     from trialsim.generative.model import ConditionalFlow, GaitCodec
+    from trialsim.generative.speed_model import SpeedHead
 
     p = Path(path)
     if not p.is_file():
@@ -93,12 +100,15 @@ def load_bundle(path: str | Path) -> GeneratorBundle:
         meta = payload["meta"]
         if payload.get("format_version") != FORMAT_VERSION:
             raise InputFileError(f"{p}: checkpoint format {payload.get('format_version')} is not {FORMAT_VERSION}; retrain it")
-        if list(meta["features"]) != [*FEATURE_PARAMETERS, SPEED_FEATURE] or list(meta["targets"]) != list(TARGETS):
+        features = tuple(meta["features"])
+        if (features[-1:] != (SPEED_FEATURE,) or any(f not in PARAMETERS for f in features[:-1])
+                or list(meta["targets"]) != list(TARGETS)):
             raise InputFileError(f"{p}: checkpoint was trained on other parameters or targets; retrain it")
         flow = ConditionalFlow(meta["x_dim"], meta["y_dim"], hidden=meta["hidden"], n_coupling=meta["n_coupling"])
         flow.load_state_dict(payload["state_dict"])
         flow.eval()
         codec = GaitCodec(**{k: v.numpy().astype(float) for k, v in payload["codec"].items()})
+        head = SpeedHead.from_meta(meta["speed_head"]) if "speed_head" in meta else None
     except InputFileError:
         raise
     except Exception as exc:
@@ -109,5 +119,5 @@ def load_bundle(path: str | Path) -> GeneratorBundle:
         basal_rate_w_kg=float(meta["basal_rate_w_kg"]),
         log_relative_speed_range=(float(meta["log_relative_speed_range"][0]), float(meta["log_relative_speed_range"][1])),
         library_sha256=str(meta["library_sha256"]), n_train=int(meta["n_train"]), config=dict(meta["config"]),
-        sha256=hashlib.sha256(data).hexdigest(),
+        speed_head=head, feature_names=features[:-1], sha256=hashlib.sha256(data).hexdigest(),
     )

@@ -18,6 +18,11 @@ solve (``stride_time_at_bound``: such a gait's timing was forced, not chosen):
 - ``curves``: ``(n, points, channels)`` joint angles, moments, activations and ground
   reaction forces over the gait cycle, as recorded by the physics.
 
+``self_selected`` marks rows whose speed the physics chose (library v2's
+``speed_source == "self_selected"``; the others were solved at an imposed speed). Every
+row trains the gait at its speed; the self-selected ones also train the speed a body
+chooses (:mod:`trialsim.generative.speed_model`).
+
 ``bodies`` labels the rows that show the same body (identical parameters) at different
 speeds — the library's speed siblings — so that cross-validation holds a body out
 whole (:func:`group_folds`): a held-out body's other speeds never train its predictor.
@@ -56,10 +61,19 @@ def centre_speed_m_s(height_m: np.ndarray) -> np.ndarray:
     return CENTRE_SPEED_PER_HEIGHT_1_S * np.asarray(height_m, dtype=float)
 
 
-def parameter_features(params: dict[str, np.ndarray], n: int) -> np.ndarray:
-    """``(n, len(FEATURE_PARAMETERS))`` scaled parameter features; missing names are nominal."""
-    out = np.empty((n, len(FEATURE_PARAMETERS)))
-    for j, name in enumerate(FEATURE_PARAMETERS):
+def library_feature_names(params: dict[str, np.ndarray]) -> tuple[str, ...]:
+    """The generator's inputs for a library: :data:`FEATURE_PARAMETERS`, plus any other physics
+    parameter (``motor_noise`` aside) the library varies — physics v2's vigour and joint
+    rigidity join the features when a v2 library is trained on, with no code change."""
+    extra = [name for name in PARAMETERS if name not in FEATURE_PARAMETERS and name != "motor_noise"
+             and name in params and np.ptp(np.asarray(params[name], dtype=float)) > 1e-12]
+    return (*FEATURE_PARAMETERS, *extra)
+
+
+def parameter_features(params: dict[str, np.ndarray], n: int, names: tuple[str, ...] = FEATURE_PARAMETERS) -> np.ndarray:
+    """``(n, len(names))`` scaled parameter features; missing names are nominal."""
+    out = np.empty((n, len(names)))
+    for j, name in enumerate(names):
         p = PARAMETERS[name]
         value = params.get(name)
         v = np.full(n, p.nominal) if value is None else np.broadcast_to(np.asarray(value, dtype=float), (n,))
@@ -86,6 +100,11 @@ class TrainingData:
     bodies: np.ndarray
     #: True for a speed sibling (a design body's extra speed, ``library.SIBLING_INDEX_BASE`` on)
     siblings: np.ndarray
+    #: True where the physics chose the speed (library v2: ``speed_source == "self_selected"``);
+    #: all False for a library of imposed speeds only (v1)
+    self_selected: np.ndarray
+    #: the parameters behind ``features[:, :-1]`` (:func:`library_feature_names`)
+    feature_names: tuple[str, ...] = FEATURE_PARAMETERS
 
     @property
     def n(self) -> int:
@@ -99,6 +118,7 @@ class TrainingData:
             {k: v[idx] for k, v in self.params.items()}, self.speed_m_s[idx], self.features[idx],
             self.targets[idx], self.curves[idx], self.curve_names, self.gait_cycle_pct,
             self.basal_rate_w_kg, self.library_sha256, _relabel(self.bodies[idx]), self.siblings[idx],
+            self.self_selected[idx], self.feature_names,
         )
 
     def measures(self) -> dict[str, np.ndarray]:
@@ -208,7 +228,8 @@ def load_training_data(library_dir: str | Path) -> TrainingData:
     params = {name: ok[f"param_{name}"].to_numpy(float) if f"param_{name}" in ok else np.full(len(ok), p.nominal)
               for name, p in PARAMETERS.items()}
     speed = ok["gait_speed_m_s"].to_numpy(float)
-    features = np.column_stack([parameter_features(params, len(ok)),
+    names = library_feature_names(params)
+    features = np.column_stack([parameter_features(params, len(ok), names),
                                 np.log(speed / centre_speed_m_s(params["height_m"]))])
     targets = np.column_stack([
         np.log(ok["stride_time_s"].to_numpy(float)), ok["stance_pct"].to_numpy(float),
@@ -227,4 +248,7 @@ def load_training_data(library_dir: str | Path) -> TrainingData:
         bodies=np.array([labels.setdefault(key, len(labels)) for key in body_keys]),
         siblings=ok["design_index"].to_numpy(float) >= SIBLING_INDEX_BASE if "design_index" in ok
         else np.zeros(len(ok), bool),
+        self_selected=ok["speed_source"].astype(str).to_numpy() == "self_selected" if "speed_source" in ok
+        else np.zeros(len(ok), bool),
+        feature_names=names,
     )

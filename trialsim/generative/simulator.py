@@ -1,6 +1,9 @@
 """The trained generator as a :class:`~trialsim.generative.protocol.GaitSimulator`.
 
-Self-selected speed comes from the physics: the library records each solve's metabolic
+Self-selected speed is learned from the bodies whose choice the physics made
+(:mod:`trialsim.generative.speed_model`: a regression on the body plus a per-body random
+effect) when the checkpoint carries that head. Without it (checkpoints before session 4),
+it comes from the physics' rule: the library records each solve's metabolic
 cost of transport at its imposed speed, ``CoT = (work_rate + basal) / speed`` (joint
 work plus a basal 1.2 W/kg, :func:`trialsim.musculoskeletal.measures.cost_of_transport`).
 The generator predicts the work rate at any speed, so a patient without a given speed walks at the minimum of predicted cost
@@ -8,7 +11,13 @@ of transport over a grid spanning the library's relative speeds (25 points, refi
 a parabola through the best three) — the same rule
 :func:`trialsim.musculoskeletal.simulate_gait` applies to three solves.
 
-Variability (optimal-control gaits are deterministic, so it is added here):
+Between bodies (``predictive=True`` with an ``rng``: a new body drawn for each row): the
+speed head's random effect (``τ·u``, the between-body variation of the chosen speed that
+the parameters do not explain; a persistent ``u`` per patient can be passed as the
+``speed_effect_z`` key) and the flow's predictive residual of the gait at that speed.
+``predictive=False`` gives the typical gait of the parameters.
+
+Variability within a body (optimal-control gaits are deterministic, so it is added here):
 
 - **stride-to-stride**: stride-time CV = 1.6 % × ``motor_noise`` × (1 + 0.6 × slowness),
   slowness = ``max(0, 1 − v / v_centre)``. Healthy adults 1.5–2 %, higher in
@@ -37,8 +46,12 @@ SLOW_WALK_CV_GAIN = 0.6
 DAY_TO_DAY_LOG_SD = 0.035
 DAY_TO_DAY_CV_LOG_SD = 0.15
 SPEED_GRID_POINTS = 25
+#: a learned self-selected speed may leave the library's speed range by at most this (log)
+SPEED_MARGIN_LOG = 0.1
 #: extra input accepted beside the physics parameters: an imposed speed (m/s)
 SPEED_KEY = "speed_m_s"
+#: extra input: a patient's own standard-normal speed effect (persistent across visits)
+SPEED_EFFECT_KEY = "speed_effect_z"
 
 
 @dataclass(frozen=True)
@@ -75,6 +88,8 @@ class GeneratorSimulator:
             "model": "PCA of curves + conditional normalising flow (torch)",
             "checkpoint_sha256": b.sha256, "library_sha256": b.library_sha256,
             "n_train_simulations": str(b.n_train),
+            "speed_model": "learned self-selected speed + per-body random effect" if b.speed_head is not None
+            else "minimum of predicted cost of transport",
         }
 
     # -- core -----------------------------------------------------------------
@@ -149,41 +164,73 @@ class GeneratorSimulator:
             best = np.where(interior, refined, best)
         return best, cot.min(axis=1)
 
+    def chosen_log_relative_speed(self, pf: np.ndarray, height_m: np.ndarray) -> np.ndarray:
+        """The typical body's self-selected log speed relative to the centre speed for its height."""
+        head = self.bundle.speed_head
+        if head is None:
+            return self.self_selected_speed(pf, height_m)[0]
+        base = self.self_selected_speed(pf, height_m)[0] if head.base == "cost_minimum" else 0.0
+        return self.clip_log_relative_speed(head.mean_log_relative(pf, base))
+
+    def self_selected_speed_m_s(self, params: Mapping[str, np.ndarray], effect_z: np.ndarray | float = 0.0) -> np.ndarray:
+        """The chosen speed (m/s) of ``(n,)`` bodies with speed effects ``effect_z`` (no day-to-day
+        noise); what :meth:`generate` gives with ``speed_effect_z``. Needs a checkpoint with a speed head."""
+        head = self.bundle.speed_head
+        if head is None:
+            raise ValueError("this generator checkpoint has no learned speed (retrain it with speed_head)")
+        arrays = {k: np.asarray(v, dtype=float) for k, v in params.items() if k in PARAMETERS}
+        n = len(next(iter(arrays.values())))
+        height = arrays.get("height_m", np.full(n, PARAMETERS["height_m"].nominal))
+        base = self.chosen_log_relative_speed(parameter_features(arrays, n, self.bundle.feature_names), height)
+        return centre_speed_m_s(height) * np.exp(self.clip_log_relative_speed(base + head.tau * np.asarray(effect_z, dtype=float)))
+
+    def clip_log_relative_speed(self, log_rel: np.ndarray) -> np.ndarray:
+        """A learned speed kept within the library's relative speeds (± ``SPEED_MARGIN_LOG``)."""
+        lo, hi = self.bundle.log_relative_speed_range
+        return np.clip(log_rel, lo - SPEED_MARGIN_LOG, hi + SPEED_MARGIN_LOG)
+
     def generate(
         self, params: Mapping[str, np.ndarray], *, rng: np.random.Generator | None = None,
         predictive: bool = False, with_curves: bool = True, day_to_day: bool = True,
     ) -> GeneratedGait:
         """Measures and curves for flat ``(n,)`` parameter arrays (and optional ``speed_m_s``).
 
-        ``predictive=True`` draws each gait from the generator's full predictive
-        distribution (what a new physics solve could give; used by the evaluation),
-        which needs ``rng``; otherwise the typical gait at the parameters. With
+        ``predictive=True`` draws each row as a new body from the generator's full
+        predictive distribution (what a new physics solve could give: the speed head's
+        per-body effect and the flow's residual), which needs ``rng``; otherwise the
+        typical gait at the parameters. With
         ``rng`` and ``day_to_day`` (default) the gait is one day's, with the
         within-patient variability of the module docs.
         """
-        arrays = {k: np.asarray(v, dtype=float) for k, v in params.items() if k in PARAMETERS or k == SPEED_KEY}
+        arrays = {k: np.asarray(v, dtype=float) for k, v in params.items()
+                  if k in PARAMETERS or k in (SPEED_KEY, SPEED_EFFECT_KEY)}
         shape = np.broadcast_shapes(*(a.shape for a in arrays.values())) if arrays else ()
         n = int(np.prod(shape)) if shape else 1
         flat = {k: np.broadcast_to(a, shape).reshape(n) for k, a in arrays.items()}
         height = flat.get("height_m", np.full(n, PARAMETERS["height_m"].nominal))
         noise = flat.get("motor_noise", np.full(n, PARAMETERS["motor_noise"].nominal))
-        pf = parameter_features(flat, n)
+        pf = parameter_features(flat, n, self.bundle.feature_names)
         day = rng.standard_normal((n, 2)) if rng is not None and day_to_day else None
         given = flat.get(SPEED_KEY)
         if given is not None:
             log_rel = np.log(np.clip(given, 0.05, None) / centre_speed_m_s(height))
             self_selected = np.zeros(n, bool)
         else:
-            log_rel, _ = self.self_selected_speed(pf, height)
+            log_rel = self.chosen_log_relative_speed(pf, height)
             self_selected = np.ones(n, bool)
-        if day is not None:
+        if predictive and rng is None:
+            raise ValueError("predictive draws need an rng")
+        if day is not None and given is None:  # an imposed speed (treadmill) is exact
             log_rel = log_rel + DAY_TO_DAY_LOG_SD * day[:, 0]
+        z = rng.standard_normal((n, self.bundle.flow.y_dim)) if predictive and rng is not None else None
+        head = self.bundle.speed_head
+        if given is None and head is not None:
+            effect = flat.get(SPEED_EFFECT_KEY)
+            if effect is None and predictive and rng is not None:
+                effect = rng.standard_normal(n)
+            if effect is not None:
+                log_rel = self.clip_log_relative_speed(log_rel + head.tau * effect)
         speed = centre_speed_m_s(height) * np.exp(log_rel)
-        z = None
-        if predictive:
-            if rng is None:
-                raise ValueError("predictive draws need an rng")
-            z = rng.standard_normal((n, self.bundle.flow.y_dim))
         y = self._y(self._inputs(pf, log_rel), z)
         codec = self.bundle.codec
         targets = codec.decode_targets(y)

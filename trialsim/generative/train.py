@@ -24,7 +24,7 @@ from dataclasses import asdict, dataclass
 import numpy as np
 
 from trialsim.generative.checkpoint import GeneratorBundle
-from trialsim.generative.dataset import FEATURE_PARAMETERS, TARGETS, TrainingData, group_folds
+from trialsim.generative.dataset import TARGETS, TrainingData, group_folds
 
 log = logging.getLogger(__name__)
 
@@ -65,6 +65,13 @@ class TrainConfig:
     #: 0.69) but the self-selected speed's responses shrank far below the physics' (passive
     #: stiffness 2.5: −0.02 m/s, physics −0.35; hamstring fibres × 0.75: −0.04, physics −0.32)
     speed_siblings: int = 0
+    #: the self-selected speed (:mod:`trialsim.generative.speed_model`): 0 = minimum of the
+    #: predicted cost of transport (the session-3 rule); 1 = learned directly from the bodies
+    #: whose choice is known, plus a per-body random effect; 2 = that minimum plus a learned
+    #: correction and the random effect. Measured on the 394-solve library (43 bodies, 5-fold
+    #: grouped; BENCHMARKS.md): 1 ranks bodies best but drops the physics' stiffness and
+    #: contracture responses (their coefficients hit the sign bound 0); 2 keeps them.
+    speed_head: int = 2
 
 
 @contextlib.contextmanager
@@ -84,7 +91,7 @@ def deterministic_torch(threads: int) -> Iterator[None]:
 
 #: parameters that never speed up the self-selected speed (PD rigidity and bradykinesia:
 #: REFERENCE.md §3, gait speed lower by 0.17 m/s in PD)
-SLOWING_PARAMETERS = ("passive_stiffness", "activation_time_scale")
+SLOWING_PARAMETERS = ("passive_stiffness", "activation_time_scale", "joint_rigidity")
 
 
 @dataclass(frozen=True)
@@ -107,14 +114,14 @@ def _speed_direction(name: str) -> float | None:
     the library's contracted bodies are also weak, stiff and small, and without this the
     generator trained with speed siblings let hamstring contracture speed up (1.15 vs 1.11).
     """
-    if name.startswith(("strength_", "fiber_length_")) or name == "neural_drive":
+    if name.startswith(("strength_", "fiber_length_")) or name in ("neural_drive", "vigour"):
         return 1.0
     return -1.0 if name in SLOWING_PARAMETERS else None
 
 
 def speed_prior_for(data: TrainingData, codec_mean: np.ndarray, codec_sd: np.ndarray) -> SpeedPrior:
     """The constrained inputs with their directions, and the work-rate target's scaling."""
-    directions = {j: d for j, name in enumerate(FEATURE_PARAMETERS) if (d := _speed_direction(name)) is not None}
+    directions = {j: d for j, name in enumerate(data.feature_names) if (d := _speed_direction(name)) is not None}
     k = TARGETS.index("log_work_rate_w_kg")
     return SpeedPrior(tuple(directions), tuple(directions.values()), float(codec_mean[k]), float(codec_sd[k]),
                       float(np.log(data.basal_rate_w_kg)))
@@ -228,8 +235,10 @@ def train_generator(data: TrainingData, *, config: TrainConfig | None = None) ->
     import torch
 
     from trialsim.generative.model import GaitCodec
+    from trialsim.generative.speed_model import fit_speed_head
 
     cfg = config or TrainConfig()
+    full = data
     if not cfg.speed_siblings and data.siblings.any():
         data = data.subset(np.flatnonzero(~data.siblings))
     n_coupling = cfg.n_coupling if cfg.n_coupling >= 0 else (0 if data.n < COUPLING_MIN_SOLVES else 2)
@@ -246,12 +255,22 @@ def train_generator(data: TrainingData, *, config: TrainConfig | None = None) ->
             inflation = np.maximum(1.0, 1.0 / sigma)
         flow.inflation.copy_(torch.as_tensor(inflation, dtype=torch.float32))
     rel = x[:, -1] / 2.0
-    log.info("trained on %d solves: %d outputs (%d PCs), %d couplings, inflation %s",
-             data.n, y.shape[1], y.shape[1] - len(TARGETS), n_coupling, np.round(inflation, 2))
-    return GeneratorBundle(
+    bundle = GeneratorBundle(
         codec=codec, flow=flow, curve_names=data.curve_names, gait_cycle_pct=data.gait_cycle_pct,
         basal_rate_w_kg=data.basal_rate_w_kg,
         log_relative_speed_range=(float(rel.min()), float(rel.max())),
         library_sha256=data.library_sha256, n_train=data.n,
-        config={**asdict(cfg), "n_coupling_used": n_coupling},
+        config={**asdict(cfg), "n_coupling_used": n_coupling}, feature_names=data.feature_names,
     )
+    if cfg.speed_head:
+        base = None
+        if cfg.speed_head == 2:
+            from trialsim.generative.dataset import parameter_features
+            from trialsim.generative.simulator import GeneratorSimulator
+
+            base, _ = GeneratorSimulator(bundle).self_selected_speed(
+                parameter_features(full.params, full.n, full.feature_names), full.params["height_m"])
+        bundle.speed_head = fit_speed_head(full, seed=cfg.seed, base_log_rel=base)
+    log.info("trained on %d solves: %d outputs (%d PCs), %d couplings, inflation %s",
+             data.n, y.shape[1], y.shape[1] - len(TARGETS), n_coupling, np.round(inflation, 2))
+    return bundle

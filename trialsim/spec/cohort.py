@@ -169,6 +169,36 @@ class Criterion(Spec):
         return self
 
 
+class CalibrationTarget(Spec):
+    """A published marginal the virtual population must match: a measure's mean and SD in a
+    stratum (age band ``[low, high)``, sex, Hoehn & Yahr stage) and where it comes from."""
+
+    measure: Literal["gait_speed_m_s"] = Field("gait_speed_m_s", description="the calibrated measure")
+    mean: float = Field(gt=0, lt=3, description="published mean (m/s)")
+    sd: float = Field(gt=0, lt=1, description="published between-person SD (m/s)")
+    age_years: tuple[float, float] | None = Field(None, description="age band [low, high) of the stratum")
+    sex: Literal["female", "male", "all"] = "all"
+    hoehn_yahr: float | None = Field(None, description="Parkinson's stratum: this Hoehn & Yahr stage only")
+    source: str = Field(min_length=1, max_length=300, description="publication of the figure")
+
+    @model_validator(mode="after")
+    def _check(self) -> CalibrationTarget:
+        if self.age_years is not None and not (3 <= self.age_years[0] < self.age_years[1] <= 110):
+            raise ValueError("age_years must be [low, high] with 3 <= low < high <= 110")
+        if self.hoehn_yahr is not None and self.hoehn_yahr not in HOEHN_YAHR_STAGES:
+            raise ValueError(f"unknown Hoehn & Yahr stage {self.hoehn_yahr} (allowed: {', '.join(map(str, HOEHN_YAHR_STAGES))})")
+        return self
+
+
+class CalibrationSpec(Spec):
+    """Virtual-population calibration (Allen et al. 2016; Rieger et al. 2018): the
+    distribution of the between-patient speed preference the physics parameters do not
+    explain (the generator's per-body random effect) is fitted so the cohort matches
+    ``targets`` (:mod:`trialsim.population.calibration`)."""
+
+    targets: list[CalibrationTarget] = Field(min_length=1, max_length=50)
+
+
 class CohortSpec(Spec):
     """A population of virtual patients."""
 
@@ -181,6 +211,7 @@ class CohortSpec(Spec):
     inclusion: list[Criterion] = Field(default_factory=list, max_length=50)
     exclusion: list[Criterion] = Field(default_factory=list, max_length=50)
     affected_side: Literal["left", "right", "random"] = Field("random", description="stroke: the hemiparetic side")
+    calibration: CalibrationSpec | None = Field(None, description="published targets the virtual population is calibrated to")
 
     @model_validator(mode="after")
     def _severity_matches_condition(self) -> CohortSpec:
@@ -193,6 +224,9 @@ class CohortSpec(Spec):
             raise ValueError(
                 f"condition {self.condition} needs severity scale {expected or 'none (omit severity)'}, got {got}"
             )
+        for i, target in enumerate(self.calibration.targets if self.calibration else []):
+            if target.hoehn_yahr is not None and self.condition != "parkinsons":
+                raise ValueError(f"calibration.targets[{i}]: hoehn_yahr applies to condition parkinsons only")
         return self
 
 

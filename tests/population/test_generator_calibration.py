@@ -1,0 +1,129 @@
+"""Virtual-population calibration of the generator's cohorts against published figures.
+
+Targets (issue #15; REFERENCE §2–3), with the tolerances stated there:
+
+- healthy 60–79: mean comfortable speed within ± 0.06 m/s of Bohannon & Williams Andrews
+  2011 by decade and sex, SD ratio 0.7–1.4 (published SD 0.18, Fukuchi 2018 older adults);
+- PD − control speed gap 0.17 ± 0.06 m/s (Zanardi 2021), controls matched on age and sex;
+- speed falls with Hoehn & Yahr stage; stride-time CV higher in PD (Hausdorff 2009).
+
+The fit uses the healthy Bohannon strata only (the cohort ``healthy_older``'s
+``calibration.targets``); disease figures are checks. Targets not met on today's library
+are strict xfails whose reason states the measured figure, and a regression bound guards
+today's level (BENCHMARKS.md "virtual-population calibration").
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from trialsim.catalog import load_shipped_cohort
+from trialsim.spec.cohort import CohortSpec
+
+
+@pytest.fixture(scope="module")
+def generator():
+    from trialsim.generative.loader import load_default_generator
+
+    return load_default_generator()
+
+
+@pytest.fixture(scope="module")
+def fit(generator):
+    from trialsim.population.calibration import calibrate
+
+    return calibrate(load_shipped_cohort("healthy_older"), generator, seed=0)
+
+
+@pytest.fixture(scope="module")
+def pd_and_controls(generator, fit):
+    from trialsim.population.calibration import calibrated_gait, matched_controls
+
+    early = load_shipped_cohort("early_pd")
+    controls = matched_controls(early, load_shipped_cohort("healthy_older"))
+    return (calibrated_gait(early, generator, fit, n=8000, seed=2),
+            calibrated_gait(controls, generator, fit, n=8000, seed=2))
+
+
+def test_fit_reports_targets_fit_and_residuals(fit):
+    table = fit.table()
+    assert len(table) == 4
+    assert {"stratum", "target_mean", "fitted_mean", "residual_mean", "target_sd", "fitted_sd", "sd_ratio",
+            "source", "n_virtual"} <= set(table.columns)
+    np.testing.assert_allclose(table.residual_mean, table.fitted_mean - table.target_mean)
+    assert (table.n_virtual > 500).all()
+    assert fit.scale > 0
+
+
+def test_fit_is_deterministic(generator, fit):
+    from trialsim.population.calibration import calibrate
+
+    again = calibrate(load_shipped_cohort("healthy_older"), generator, seed=0)
+    assert (again.shift, again.scale) == (fit.shift, fit.scale)
+
+
+def test_calibrated_spread_matches_published_sd(fit):
+    """SD ratio 0.7–1.4 in every Bohannon stratum (measured 0.99–1.05)."""
+    assert fit.table().sd_ratio.between(0.7, 1.4).all(), fit.table()
+
+
+#: regression bound: today's worst stratum is 0.090 m/s off (women 70–79)
+BOHANNON_RESIDUAL_REGRESSION_M_S = 0.10
+
+
+def test_bohannon_residuals_do_not_regress(fit):
+    assert fit.table().residual_mean.abs().max() <= BOHANNON_RESIDUAL_REGRESSION_M_S, fit.table()
+
+
+@pytest.mark.xfail(strict=True, reason="measured on the 394-solve library: residuals −0.076 (men 60–69), +0.019, "
+                   "−0.028, +0.090 m/s (women 70–79): the generator's speed barely differs by sex/height "
+                   "(uncalibrated men 1.07 vs women 1.07 m/s at 60–69), so one shared preference cannot fit both")
+def test_bohannon_by_decade_and_sex_within_0_06(fit):
+    assert fit.table().residual_mean.abs().max() <= 0.06, fit.table()
+
+
+#: regression bound: today's gap is −0.053 m/s
+PD_GAP_REGRESSION_M_S = -0.03
+
+
+def test_pd_control_gap_does_not_regress(pd_and_controls):
+    pd_df, ctl = pd_and_controls
+    assert pd_df.gait_speed_m_s.mean() - ctl.gait_speed_m_s.mean() <= PD_GAP_REGRESSION_M_S
+
+
+@pytest.mark.xfail(strict=True, reason="measured on the 394-solve library: PD − control gap −0.053 m/s "
+                   "(early_pd vs age/sex-matched controls, calibrated on healthy strata only) against −0.17 ± 0.06: "
+                   "the generator's disease response is a third of the published size")
+def test_pd_control_gap_zanardi(pd_and_controls):
+    pd_df, ctl = pd_and_controls
+    gap = pd_df.gait_speed_m_s.mean() - ctl.gait_speed_m_s.mean()
+    assert abs(gap - (-0.17)) <= 0.06, gap
+
+
+def test_speed_falls_with_hoehn_yahr(pd_and_controls):
+    pd_df, _ = pd_and_controls
+    by_stage = pd_df.groupby("hoehn_yahr").gait_speed_m_s.mean().sort_index()
+    assert len(by_stage) >= 3
+    assert (np.diff(by_stage.to_numpy()) < 0).all(), by_stage
+
+
+def test_stride_time_cv_higher_in_pd(pd_and_controls):
+    pd_df, ctl = pd_and_controls
+    assert pd_df.stride_time_cv_pct.mean() > 1.2 * ctl.stride_time_cv_pct.mean()
+
+
+def test_cohort_without_targets_or_generator_without_head_is_refused(generator):
+    from trialsim.errors import InputFileError
+    from trialsim.generative.reference import ReferenceGaitModel
+    from trialsim.population.calibration import calibrate
+
+    with pytest.raises(InputFileError, match="names no calibration targets") as exc:
+        calibrate(load_shipped_cohort("early_pd"), generator)
+    assert "\n" not in str(exc.value)
+    with pytest.raises(InputFileError, match="no learned per-body speed effect"):
+        calibrate(load_shipped_cohort("healthy_older"), ReferenceGaitModel())
+    narrow = load_shipped_cohort("healthy_older").model_dump()
+    narrow["calibration"]["targets"][0]["age_years"] = [20, 30]
+    with pytest.raises(InputFileError, match=r"calibration.targets\[0\]: only 0 of"):
+        calibrate(CohortSpec.model_validate(narrow), generator, n=2000)
