@@ -25,7 +25,7 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="20 patients per cohort instead of 60")
     parser.add_argument("--seed", type=int, default=5)
     args = parser.parse_args()
-    from trialsim.catalog import load_shipped_cohort
+    from trialsim.spec.loading import load_shipped_cohort
     from trialsim.generative.reference import ReferenceGaitModel
     from trialsim.sensors.signal_devices import (
         SIGNAL_MEASURES,

@@ -40,8 +40,8 @@ def main(out: Path, *, replicates: int = 100) -> dict[str, object]:
     print("report:", report)
 
     alt = primary[~primary.is_null & (primary.design == "c40_t40_s0")]
-    nulls = primary[primary.is_null].set_index(["n_control", "n_synthetic"]).power
-    borrowing_excess = sum(nulls[(n, m)] - nulls[(n, 0)] for n, m in nulls.index if m > 0)
+    nulls = primary[primary.is_null].set_index(["scenario", "n_control", "n_synthetic"]).power
+    borrowing_excess = sum(nulls[(s, n, m)] - nulls[(s, n, 0)] for s, n, m in nulls.index if m > 0)
     return {
         "replicates": int(results.summary["replicates"]),
         "true_effect_m_s": float(alt.true_effect.iloc[0]),

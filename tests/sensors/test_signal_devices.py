@@ -16,7 +16,7 @@ from trialsim.spec.names import GAIT_MEASURES
 
 @pytest.fixture(scope="module")
 def patients():
-    from trialsim.catalog import load_shipped_cohort
+    from trialsim.spec.loading import load_shipped_cohort
     from trialsim.generative.reference import ReferenceGaitModel
     from trialsim.trial.enrolment import sample_cohort
 
