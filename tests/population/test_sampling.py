@@ -4,9 +4,9 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from trialsim.spec.loading import load_shipped_cohort
 from trialsim.population.criteria import eligible
 from trialsim.spec.cohort import Criterion
+from trialsim.spec.loading import load_shipped_cohort
 from trialsim.trial.enrolment import sample_cohort
 
 
