@@ -25,11 +25,15 @@ def test_every_package_has_a_layer(graph: dict[str, set[str]]) -> None:
 
 
 def test_no_upward_import(graph: dict[str, set[str]]) -> None:
-    assert TOOL["upward_imports"](graph) == []
+    upward = TOOL["upward_imports"](graph)
+    assert [u for u in upward if u not in TOOL["KNOWN_UPWARD"]] == []
+    assert TOOL["KNOWN_UPWARD"] <= set(upward), "a listed violation is fixed: remove it from KNOWN_UPWARD"
 
 
 def test_no_import_cycle(graph: dict[str, set[str]]) -> None:
-    assert TOOL["cycles"](graph) == []
+    found = TOOL["cycles"](graph)
+    assert [c for c in found if c not in TOOL["KNOWN_CYCLES"]] == []
+    assert all(c in found for c in TOOL["KNOWN_CYCLES"]), "a listed cycle is fixed: remove it from KNOWN_CYCLES"
 
 
 def test_checks_can_fail() -> None:
