@@ -31,7 +31,6 @@ def main() -> None:
     if args.quick:
         args.patients = 2000
 
-    from trialsim.catalog import load_shipped_cohort
     from trialsim.generative.dataset import load_training_data
     from trialsim.generative.loader import load_default_generator
     from trialsim.generative.speed_model import held_out_speed
@@ -42,6 +41,7 @@ def main() -> None:
         calibrated_gait,
         matched_controls,
     )
+    from trialsim.spec.loading import load_shipped_cohort
 
     gen = load_default_generator()
     healthy = load_shipped_cohort("healthy_older")

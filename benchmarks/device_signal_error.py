@@ -25,13 +25,13 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="20 patients per cohort instead of 60")
     parser.add_argument("--seed", type=int, default=5)
     args = parser.parse_args()
-    from trialsim.catalog import load_shipped_cohort
     from trialsim.generative.reference import ReferenceGaitModel
     from trialsim.sensors.signal_devices import (
         SIGNAL_MEASURES,
         measure_from_signals,
         signal_error_table,
     )
+    from trialsim.spec.loading import load_shipped_cohort
     from trialsim.spec.names import GAIT_MEASURES
     from trialsim.trial.enrolment import sample_cohort
 

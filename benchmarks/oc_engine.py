@@ -229,7 +229,7 @@ def drift_benchmark(*, quick: bool, replicates: int, nutpie_trials: int | None) 
     """Time the demo's full drift sweep and a compile-once PyMC/nutpie loop on the same trials."""
     from trialsim.analysis.drift import drift_sweep
     from trialsim.analysis.layout import ancova_layout
-    from trialsim.pipeline import analysis_for, drift_offsets, select_simulator
+    from trialsim.results.run import analysis_for, drift_offsets, select_simulator
     from trialsim.spec.loading import load_study
     from trialsim.trial.simulate import (
         candidate_designs,

@@ -25,7 +25,7 @@ sys.path.insert(0, str(ROOT))
 
 MEMORY_PROBE = """
 import sys, tracemalloc
-from trialsim.catalog import load_shipped_cohort
+from trialsim.spec.loading import load_shipped_cohort
 from trialsim.generative.reference import ReferenceGaitModel
 from trialsim.trial.enrolment import sample_cohort
 cohort = load_shipped_cohort("early_pd")
@@ -38,8 +38,8 @@ print(peak / 2**20, df.memory_usage(deep=True).sum() / 2**20)
 
 
 def timed_run(study: Path, replicates: int, workers: int) -> tuple[float, list]:
-    from trialsim.pipeline import run_study
-    from trialsim.results.operating import oc_table
+    from trialsim.results.run import run_study
+    from trialsim.results.tables import oc_table
     from trialsim.spec.loading import load_study
 
     loaded = load_study(study)

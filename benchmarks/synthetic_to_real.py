@@ -71,9 +71,9 @@ def real_features(folder: Path) -> pd.DataFrame:
 
 
 def synthetic_features(simulator_name: str, n: int, seed: int) -> pd.DataFrame:
-    from trialsim.catalog import load_shipped_cohort
     from trialsim.datasets.synth import insole_features
-    from trialsim.pipeline import select_simulator
+    from trialsim.generative.simulators import simulator_named as select_simulator
+    from trialsim.spec.loading import load_shipped_cohort
     from trialsim.spec.names import GAIT_MEASURES
 
     sim = select_simulator(simulator_name)

@@ -29,8 +29,3 @@ def cohort_path(name: str) -> Path:
         raise InputFileError(f"{name}: no shipped cohort of that name (allowed: {allowed})")
     return path
 
-
-def load_shipped_cohort(name: str):  # type: ignore[no-untyped-def]
-    from trialsim.spec.loading import load_cohort
-
-    return load_cohort(cohort_path(name))

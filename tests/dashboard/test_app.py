@@ -8,7 +8,8 @@ import pytest
 import yaml
 
 from tests.dashboard.conftest import array, chart, metrics, submit
-from trialsim import api
+import trialsim.results.run
+from trialsim import Study
 from trialsim.catalog import DEFAULT_STUDY
 
 BAD_UPLOADS = [
@@ -28,12 +29,11 @@ def test_shows_the_recommendation_the_public_api_computes(make_app) -> None:
     _no_traceback(at)
     shown = metrics(at)
     # the YAML on screen, run through the public API, gives the same recommendation
-    text = at.code[0].value
-    loaded = api.study_from_text(text, source="test", base_path=DEFAULT_STUDY)
-    assert loaded.spec.replicates == 20
-    assert loaded.spec.design.n_per_arm == [20, 40]
-    run = api.run_study(loaded, quiet=True)
-    rec = api.recommend_design(run, api.oc_table(run))
+    study = Study.from_text(at.code[0].value, source="test", base_path=DEFAULT_STUDY)
+    assert study.spec.replicates == 20
+    assert study.spec.design.n_per_arm == [20, 40]
+    results = study.run()
+    rec = results.recommended
     if rec["found"]:
         assert shown["Recommended design"][0] == rec["design"]
         assert shown["Power (worst alternative)"][0] == f"{rec['power']:.3f}"
@@ -42,12 +42,12 @@ def test_shows_the_recommendation_the_public_api_computes(make_app) -> None:
         assert shown["Patients saved"][0] == ("—" if saved is None else str(saved))
     else:
         assert shown["Recommended design"][0] == "none in grid"
-    alt = next(s for s in run.scenarios if not s.is_null)
-    assert shown[f"True effect ({alt.name})"][0] == f"{run.true_effects[alt.name]:.4f}"
+    table = results.oc
+    alt = table[~table.is_null].scenario.iloc[0]
+    assert shown[f"True effect ({alt})"][0] == f"{table[table.scenario == alt].true_effect.iloc[0]:.4f}"
     # the power curves plot exactly the OC table's primary power at each sample size
-    table = api.oc_table(run)
     fig = chart(at, "power_curves")
-    first = table[(table.analysis == "primary") & (table.scenario == alt.name) & (table.n_synthetic == 0)].sort_values("n_total")
+    first = table[(table.analysis == "primary") & (table.scenario == alt) & (table.n_synthetic == 0)].sort_values("n_total")
     plotted = [t for t in fig["data"] if t.get("name") == "primary analysis, no synthetic controls"]
     assert any(array(t["y"]) == pytest.approx(list(first.power)) for t in _all_traces(fig, "primary analysis, no synthetic controls"))
     assert plotted, "legend entry for the primary analysis is missing"
@@ -74,7 +74,7 @@ def test_effect_size_moves_true_effect_and_power(make_app) -> None:
     assert float(strong["Power (worst alternative)"][0]) >= 0.8
     # the YAML on screen carries the doubled mechanism
     shown = yaml.safe_load(at.code[0].value)
-    base_shifts = api.load_study(DEFAULT_STUDY).spec.treatment.symptomatic.shifts
+    base_shifts = Study.from_yaml(DEFAULT_STUDY).spec.treatment.symptomatic.shifts
     assert shown["treatment"]["symptomatic"]["shifts"] == pytest.approx({k: 2 * v for k, v in base_shifts.items()})
 
 
@@ -147,13 +147,13 @@ def test_valid_upload_runs(make_app, tmp_path: Path) -> None:
 
 def test_returning_to_a_setting_reuses_the_cached_run(make_app, monkeypatch) -> None:
     calls = []
-    real = api.run_study
+    real = trialsim.results.run.run_study
 
     def counting(loaded, **kwargs):
         calls.append(loaded.spec.seed)
         return real(loaded, **kwargs)
 
-    monkeypatch.setattr(api, "run_study", counting)
+    monkeypatch.setattr(trialsim.results.run, "run_study", counting)
     at = make_app().run(timeout=120)
     submit(at, seed=424242)
     first = metrics(at)
@@ -193,7 +193,7 @@ def test_report_and_yaml_downloads(make_app) -> None:
     assert any("report ready" in c.value for c in at.caption)
     # the downloadable YAML is the one on screen and re-validates to the same study
     text = at.code[0].value
-    assert api.study_from_text(text, source="x", base_path=DEFAULT_STUDY).spec.replicates == 20
+    assert Study.from_text(text, source="x", base_path=DEFAULT_STUDY).spec.replicates == 20
 
 
 def test_views_show_patients_controls_norms_and_gait(make_app) -> None:
@@ -211,3 +211,21 @@ def test_views_show_patients_controls_norms_and_gait(make_app) -> None:
     assert any("Joint angles shown" in i.value for i in at.info)
     at.number_input(key="gait_patient").set_value(7).run(timeout=120)
     assert "**Patient 7**" in " ".join(m.value for m in at.markdown)
+
+
+@pytest.mark.parametrize(("query", "expected"), [
+    ({"replicates": "-5", "n_per_arm": "abc"},
+     ["URL parameter n_per_arm=abc: 'abc' is not a whole number", "URL parameter replicates=-5: -5 is not in the range 10..5000"]),
+    ({"study": "does_not_exist"}, ["URL parameter study=does_not_exist: not a shipped study (allowed: "]),
+    ({"replicates": "1e9"}, ["URL parameter replicates=1e9: '1e9' is not a whole number"]),
+])
+def test_bad_url_parameters_are_errors_not_runs(make_app, query: dict[str, str], expected: list[str]) -> None:
+    at = make_app(**query).run(timeout=120)
+    _no_traceback(at)
+    assert len(at.error) == 1
+    shown = at.error[0].value
+    for line in expected:
+        assert line in shown
+    # nothing ran, nothing stale or substituted is shown
+    assert not at.metric
+    assert not at.get("plotly_chart")

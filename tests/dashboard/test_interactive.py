@@ -11,6 +11,8 @@ import pytest
 
 from tests.dashboard.conftest import array
 from trialsim.plotting import interactive as figures
+from trialsim.plotting import interactive_results as results_figures
+from trialsim.plotting.prepare import PosteriorData, PowerData
 
 DATA = Path(figures.__file__).resolve().parents[1] / "data"
 
@@ -90,18 +92,18 @@ def test_library_curves_win_and_the_nearest_solve_is_chosen(tmp_path: Path) -> N
     assert (chosen.hip_flexion_r_deg == 20.0).all()
 
 
-def _table() -> pd.DataFrame:
+def _power_data() -> PowerData:
     rows = []
-    for scenario, kind in (("null", "null"), ("alt", "alternative")):
+    for scenario, null in (("null", True), ("alt", False)):
         for n, p in ((40, 0.5), (80, 0.9)):
-            power = p if kind == "alternative" else 0.03
-            rows.append({"analysis": "primary", "scenario": scenario, "scenario_kind": kind, "design": f"c{n // 2}_t{n // 2}_s0",
-                         "n_total": n, "n_synthetic": 0, "power": power, "power_mc_se": 0.06})
-    return pd.DataFrame(rows)
+            rows.append({"scenario": scenario, "is_null": null, "series": "primary analysis, no synthetic controls",
+                         "analysis": "primary", "n_synthetic": 0, "design": f"c{n // 2}_t{n // 2}_s0", "n_total": n,
+                         "power": 0.03 if null else p, "power_mc_se": 0.06})
+    return PowerData(pd.DataFrame(rows), {"null": 0.05, "alt": 0.8}, None)
 
 
 def test_power_curves_plot_the_table_with_monte_carlo_bands() -> None:
-    fig = figures.power_curves(_table(), target_power=0.8, max_type1_error=0.05).to_plotly_json()
+    fig = results_figures.power(_power_data()).to_plotly_json()
     lines = [t for t in fig["data"] if t.get("mode") == "lines+markers"]
     assert [array(t["y"]) for t in lines] == [[0.03, 0.03], [0.5, 0.9]]
     bands = [t for t in fig["data"] if t.get("mode") == "lines" and t.get("showlegend") is False]
@@ -109,15 +111,19 @@ def test_power_curves_plot_the_table_with_monte_carlo_bands() -> None:
     assert upper == pytest.approx([0.5 + 1.96 * 0.06, 1.0])  # clipped at 1
     assert lower == pytest.approx([0.5 - 1.96 * 0.06, 0.9 - 1.96 * 0.06])
     assert sorted(s["y0"] for s in fig["layout"]["shapes"]) == [0.05, 0.8]
+    # the type I panel's axis is scaled to the data and the bound, not 0-1
+    low, high = fig["layout"]["yaxis"]["range"]
+    assert low == 0.0  # the band reaches below 0 and is clipped there
+    assert 0.03 + 1.96 * 0.06 < high < 0.2
 
 
 def test_posterior_intervals_show_every_replicate_coloured_by_decision() -> None:
     r = 30
     rng = np.random.default_rng(0)
-    mean = rng.normal(0.05, 0.02, (1, 1, r))
-    per_replicate = {("primary", "effect_mean"): mean, ("primary", "ci_low"): mean - 0.03,
-                     ("primary", "ci_high"): mean + 0.03, ("primary", "success"): (mean - 0.03 > 0).astype(float)}
-    fig = figures.posterior_intervals(per_replicate, scenario_index=0, design_index=0, true_effect=0.05, threshold=0.0)
+    mean = rng.normal(0.05, 0.02, r)
+    frame = pd.DataFrame({"scenario": "alt", "replicate": np.arange(r), "effect_mean": mean, "ci_low": mean - 0.03,
+                          "ci_high": mean + 0.03, "success": mean - 0.03 > 0})
+    fig = results_figures.posteriors(PosteriorData(frame, "alt", "c20_t20_s0", {"alt": 0.05}, 0.0))
     success, failure = fig.data
     assert len(success.x) + len(failure.x) == r
     assert len(success.x) == int((mean - 0.03 > 0).sum())

@@ -8,7 +8,7 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-from trialsim.cli_generator import generator_app, twin_command
+from trialsim.cli.generator import generator_app, twin_command
 from trialsim.errors import TrialsimError
 from trialsim.spec.names import GAIT_MEASURES
 

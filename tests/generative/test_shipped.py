@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import hashlib
 import json
 from importlib import resources
@@ -19,7 +18,7 @@ pytestmark = pytest.mark.skipif(not default_checkpoint_path().is_file(), reason=
 
 def test_loads_by_default_with_hashes():
     from trialsim.generative.protocol import GaitSimulator
-    from trialsim.pipeline import select_simulator
+    from trialsim.results.run import select_simulator
 
     gen = select_simulator("generator")
     assert isinstance(gen, GaitSimulator)
@@ -32,7 +31,7 @@ def test_loads_by_default_with_hashes():
 
 
 def test_generates_finite_gait_for_a_cohort():
-    from trialsim.pipeline import select_simulator
+    from trialsim.results.run import select_simulator
 
     gen = select_simulator("generator")
     rng = np.random.default_rng(0)
@@ -47,14 +46,11 @@ def test_generates_finite_gait_for_a_cohort():
 
 
 def test_a_study_runs_on_the_generator():
-    from trialsim import api
-    from trialsim.spec.loading import load_study
+    from trialsim import Study
 
-    loaded = load_study(ROOT / "tests/data/studies/small_pd.yaml")
-    loaded = dataclasses.replace(loaded, spec=loaded.spec.model_copy(update={"simulator": "generator"}))
-    run = api.run_study(loaded, replicates=4, quiet=True)
-    assert run.simulator_provenance["simulator"] == "generator"
-    assert "checkpoint_sha256" in run.simulator_provenance
+    results = Study.from_yaml(ROOT / "tests/data/studies/small_pd.yaml").replace(simulator="generator").run(replicates=4)
+    assert results.summary["simulator"] == "generator"
+    assert "simulator_checkpoint_sha256" in results.provenance
 
 
 def _speed(gen, **params: float) -> float:  # type: ignore[no-untyped-def]

@@ -89,7 +89,6 @@ def test_a_v2_library_trains_speed_as_an_output(sibling_library, tmp_path, toy_c
     shutil.copytree(sibling_library, v2)
     sims = pd.read_parquet(v2 / "simulations.parquet")
     from trialsim.musculoskeletal.library import SIBLING_INDEX_BASE
-
     from trialsim.physiology.parameters import PARAMETERS
 
     sims["speed_source"] = np.where(sims["design_index"] < SIBLING_INDEX_BASE, "self_selected", "imposed")
@@ -111,7 +110,7 @@ def test_a_v2_library_trains_speed_as_an_output(sibling_library, tmp_path, toy_c
     import typer
     from typer.testing import CliRunner
 
-    from trialsim.cli_generator import generator_app
+    from trialsim.cli.generator import generator_app
 
     app = typer.Typer()
     app.add_typer(generator_app, name="generator")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from trialsim.cli_physics import ParameterError, parse_settings
+from trialsim.cli.physics import ParameterError, parse_settings
 from trialsim.errors import TrialsimError
 
 
@@ -27,7 +27,7 @@ def test_parse_errors(item, fragment):
 def test_build_writes_loadable_model(tmp_path):
     from typer.testing import CliRunner
 
-    from trialsim.cli_physics import physics_app
+    from trialsim.cli.physics import physics_app
 
     pytest.importorskip("opensim")
     out = tmp_path / "m.osim"
@@ -53,7 +53,7 @@ def test_simulate_writes_summary_and_curves(tmp_path):
     import pandas as pd
     from typer.testing import CliRunner
 
-    from trialsim.cli_physics import physics_app
+    from trialsim.cli.physics import physics_app
 
     pytest.importorskip("opensim")
     out = tmp_path / "sim"

@@ -122,6 +122,6 @@ def test_import_trialsim_does_not_load_opensim():
     import subprocess
     import sys
 
-    code = "import sys, trialsim, trialsim.musculoskeletal, trialsim.cli_physics; print('opensim' in sys.modules)"
+    code = "import sys, trialsim, trialsim.musculoskeletal, trialsim.cli.physics; print('opensim' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"

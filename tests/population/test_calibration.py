@@ -12,9 +12,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from trialsim.catalog import load_shipped_cohort
 from trialsim.physiology.disease import map_to_parameters
 from trialsim.spec.cohort import CohortSpec
+from trialsim.spec.loading import load_shipped_cohort
 from trialsim.trial.enrolment import sample_cohort
 
 BOHANNON = {  # decade midpoint -> (men, women) m/s

@@ -33,11 +33,11 @@ def _subjects():  # type: ignore[no-untyped-def]
 
 @pytest.fixture(scope="module")
 def virtual_vs_real():
-    from trialsim.catalog import load_shipped_cohort
     from trialsim.generative.loader import load_default_generator
     from trialsim.physiology.disease import UPDRS_BY_HOEHN_YAHR, map_to_parameters, noise_keys
     from trialsim.population.calibration import calibrate
     from trialsim.seeding import stream
+    from trialsim.spec.loading import load_shipped_cohort
 
     real = _subjects()
     real = real[np.isfinite(real.speed_01_m_s)]

@@ -18,8 +18,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from trialsim.catalog import load_shipped_cohort
 from trialsim.spec.cohort import CohortSpec
+from trialsim.spec.loading import load_shipped_cohort
 
 
 @pytest.fixture(scope="module")

@@ -4,9 +4,9 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from trialsim.catalog import load_shipped_cohort
 from trialsim.population.criteria import eligible
 from trialsim.spec.cohort import Criterion
+from trialsim.spec.loading import load_shipped_cohort
 from trialsim.trial.enrolment import sample_cohort
 
 
@@ -46,7 +46,7 @@ def test_same_covariates_differ_between_patients(reference_simulator) -> None:
     width=st.floats(0, 100),
 )
 def test_criteria_match_plain_comparison(values: list[float], low: float | None, width: float) -> None:
-    from trialsim.catalog import load_shipped_cohort
+    from trialsim.spec.loading import load_shipped_cohort
 
     high = None if low is None else low + width
     if low is None:

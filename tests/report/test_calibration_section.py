@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from types import SimpleNamespace
 
-from trialsim.catalog import load_shipped_cohort
 from trialsim.report.blocks import Paragraph, Section, Table
 from trialsim.report.model_section import _calibration_part
+from trialsim.spec.loading import load_shipped_cohort
 
 
 def test_cohort_with_targets_gets_a_calibration_table():

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 from pathlib import Path
 
 import pytest
@@ -11,13 +10,9 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def _power(device: str) -> dict[tuple[int, int], float]:
-    from trialsim import api
-    from trialsim.spec.loading import load_study
+    from trialsim import Study
 
-    loaded = load_study(ROOT / "tests/data/studies/small_pd.yaml")
-    spec = loaded.spec.model_copy(update={"endpoint": loaded.spec.endpoint.model_copy(update={"device": device})})
-    loaded = dataclasses.replace(loaded, spec=spec)
-    table = api.oc_table(api.run_study(loaded, replicates=60, quiet=True))
+    table = Study.from_yaml(ROOT / "tests/data/studies/small_pd.yaml").replace(device=device).run(replicates=60).oc
     alt = table[(table.scenario == "expected") & (table.analysis == "primary")]
     return {(int(r.n_control), int(r.n_synthetic)): float(r.power) for r in alt.itertuples()}
 

@@ -16,8 +16,8 @@ from trialsim.spec.names import GAIT_MEASURES
 
 @pytest.fixture(scope="module")
 def patients():
-    from trialsim.catalog import load_shipped_cohort
     from trialsim.generative.reference import ReferenceGaitModel
+    from trialsim.spec.loading import load_shipped_cohort
     from trialsim.trial.enrolment import sample_cohort
 
     return sample_cohort(load_shipped_cohort("early_pd"), n=40, seed=8, simulator=ReferenceGaitModel())

@@ -42,8 +42,8 @@ def test_stride_time_falls_with_speed_within_a_walk_and_across_patients():
     walk = simulate_walk(HEALTHY, n_strides=400, rng=np.random.default_rng(1))
     assert np.corrcoef(walk.speed_r_m_s, walk.stride_times_s("r"))[0, 1] < -0.5
     # across patients: the reference model's gaits through the insole signals and event detection
-    from trialsim.catalog import load_shipped_cohort
     from trialsim.generative.reference import ReferenceGaitModel
+    from trialsim.spec.loading import load_shipped_cohort
     from trialsim.trial.enrolment import sample_cohort
 
     df = sample_cohort(load_shipped_cohort("healthy_older"), n=40, seed=2, simulator=ReferenceGaitModel())

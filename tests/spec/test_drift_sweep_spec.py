@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from pydantic import ValidationError
 
-from trialsim.pipeline import drift_offsets
+from trialsim.results.run import drift_offsets
 from trialsim.spec.loading import load_study
 from trialsim.spec.study import DriftSweepSpec
 

@@ -12,9 +12,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from trialsim.pipeline import run_study
-from trialsim.results.drift import drift_dataset
-from trialsim.results.operating import oc_table, recommend_design
+from trialsim.results.run import run_study
+from trialsim.results.drift_curve import drift_dataset
+from trialsim.results.tables import oc_table, recommend_design
 from trialsim.spec.loading import load_study
 from trialsim.spec.study import ScenarioSpec
 

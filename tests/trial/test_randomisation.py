@@ -163,7 +163,7 @@ def test_study_with_twins_and_strata_runs_and_records_the_twin(pd_study: LoadedS
     """End to end on the reference world: patients from the statistical model, twins from
     the physics-trained generator (as a twin would meet real patients)."""
     from trialsim.generative.loader import load_default_generator
-    from trialsim.pipeline import run_study
+    from trialsim.results.run import run_study
 
     analysis = pd_study.spec.analysis.model_copy(update={"prognostic_model": "digital_twin"})
     design = pd_study.spec.design.model_copy(update={"n_per_arm": [20], "synthetic_control_n": [0, 25]})

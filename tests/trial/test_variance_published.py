@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from trialsim.pipeline import select_simulator
+from trialsim.results.run import select_simulator
 from trialsim.results.levers import PUBLISHED_SD_CHANGE
 from trialsim.spec.loading import load_study
 from trialsim.trial.simulate import variance_components

@@ -6,13 +6,14 @@ models (:mod:`trialsim.analysis.pymc_models`) verify it. PyMC, ArviZ and statsmo
 are imported only inside the functions that need them.
 """
 
+from trialsim.analysis.batch_analysis import BatchAnalysis
 from trialsim.analysis.closed_form import (
     closed_form_assurance,
     closed_form_n_per_arm,
     closed_form_power,
 )
 from trialsim.analysis.design_search import search_designs
-from trialsim.analysis.engine import analyze_batch
+from trialsim.analysis.engines import analyze_batch
 from trialsim.analysis.frequentist import frequentist_ancova, frequentist_mmrm
 from trialsim.analysis.operating import assurance, operating_characteristics
 from trialsim.analysis.pymc_models import (
@@ -20,7 +21,6 @@ from trialsim.analysis.pymc_models import (
     build_borrowing_model,
     build_mmrm_model,
 )
-from trialsim.analysis.results import BatchAnalysis
 
 __all__ = [
     "BatchAnalysis",

@@ -14,6 +14,7 @@ from dataclasses import replace
 import numpy as np
 from scipy import stats as sps
 
+from trialsim.analysis.batch_analysis import BatchAnalysis
 from trialsim.analysis.bayes_ancova import LinearModelPosterior, linear_model_posterior
 from trialsim.analysis.borrowing import borrowing_prior, effective_sample_size
 from trialsim.analysis.conjugate import gaussian_posterior, normalize_log_weights
@@ -21,7 +22,6 @@ from trialsim.analysis.frequentist import WaldFit, batched_gls
 from trialsim.analysis.layout import AncovaLayout, ancova_layout, external_size
 from trialsim.analysis.mixture import EffectMixture
 from trialsim.analysis.mmrm import MmrmLayout, estimate_covariance, gls_stats, mmrm_layout
-from trialsim.analysis.results import BatchAnalysis
 from trialsim.spec.analysis import AnalysisSpec, DecisionSpec
 from trialsim.trial.batch import TrialBatch
 
@@ -76,7 +76,8 @@ def analyze_batch(
         Synthetic controls to borrow (the first ``n_external`` of the batch's);
         ``None`` uses all. Ignored without borrowing.
     seed
-        Seed of the NUTS streams (``engine="pymc"`` only).
+        Unused by the fast engine (the signature is shared with the engines in
+        :data:`trialsim.analysis.engines.ANALYSIS_ENGINES`).
 
     Returns
     -------
@@ -98,19 +99,11 @@ def analyze_batch(
     """
     m = external_size(batch, n_external) if analysis.borrowing.method != "none" else 0
     label = method_label(analysis, n_external=m)
-    if analysis.engine == "pymc":
-        from trialsim.analysis.pymc_engine import analyze_batch_pymc
-
-        result = analyze_batch_pymc(
-            batch, analysis=analysis, decision=decision, n_external=m, seed=seed, label=label,
-        )
-    else:
-        parts = []
-        for start in range(0, batch.n_replicates, CHUNK_REPLICATES):
-            sub = slice_batch(batch, slice(start, start + CHUNK_REPLICATES))
-            parts.append(_analyze_chunk(sub, analysis=analysis, decision=decision, m=m, label=label))
-        result = BatchAnalysis.concatenate(parts)
-    return replace(result, pooled_sd=pooled_sd(batch))
+    parts = []
+    for start in range(0, batch.n_replicates, CHUNK_REPLICATES):
+        sub = slice_batch(batch, slice(start, start + CHUNK_REPLICATES))
+        parts.append(_analyze_chunk(sub, analysis=analysis, decision=decision, m=m, label=label))
+    return replace(BatchAnalysis.concatenate(parts), pooled_sd=pooled_sd(batch))
 
 
 def pooled_sd(batch: TrialBatch) -> np.ndarray:

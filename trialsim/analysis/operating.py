@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 from scipy import stats
 
-from trialsim.analysis.results import BatchAnalysis
+from trialsim.analysis.batch_analysis import BatchAnalysis
 
 __all__ = ["assurance", "operating_characteristics"]
 

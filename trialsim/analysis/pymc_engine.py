@@ -1,5 +1,9 @@
 """The verification engine: one NUTS fit per replicate (``AnalysisSpec(engine="pymc")``).
 
+Each fit is an ArviZ ``InferenceData`` (:func:`fit_replicate_idata`); the batch result
+keeps them (``BatchAnalysis.inference_data``) for convergence diagnostics
+(:mod:`trialsim.analysis.diagnostics`).
+
 Slow by design (seconds per trial); used on a handful of replicates to check the
 fast engine and as the naive baseline of ``benchmarks/oc_engine.py``.
 Frequentist methods take the statsmodels path, one replicate at a time.
@@ -9,22 +13,23 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
+from trialsim.analysis.batch_analysis import BatchAnalysis
 from trialsim.analysis.borrowing import borrowing_components, borrowing_prior
 from trialsim.analysis.engine import base_prior_var, slice_batch, summarize_wald
 from trialsim.analysis.frequentist import WaldFit, frequentist_ancova, frequentist_mmrm
 from trialsim.analysis.layout import ancova_layout
 from trialsim.analysis.mmrm import estimate_covariance, mmrm_layout
 from trialsim.analysis.pymc_models import build_borrowing_model, build_mmrm_model
-from trialsim.analysis.results import BatchAnalysis
 from trialsim.errors import TrialsimError
 from trialsim.seeding import stream_int
 from trialsim.spec.analysis import AnalysisSpec, DecisionSpec
 from trialsim.trial.batch import TrialBatch
 
-__all__ = ["NutsSettings", "analyze_batch_pymc", "fit_replicate_nuts"]
+__all__ = ["NutsSettings", "analyze_batch_pymc", "fit_replicate_idata", "fit_replicate_nuts"]
 
 logger = logging.getLogger(__name__)
 
@@ -44,6 +49,15 @@ def fit_replicate_nuts(
     settings: NutsSettings | None = None,
 ) -> dict[str, np.ndarray]:
     """Draws of ``effect``, ``sigma`` and ``control_mean`` for the single replicate of ``batch``."""
+    post = fit_replicate_idata(batch, analysis=analysis, n_external=n_external, seed=seed, settings=settings).posterior
+    return {name: post[name].values.reshape(-1) for name in ("effect", "sigma", "control_mean")}
+
+
+def fit_replicate_idata(
+    batch: TrialBatch, *, analysis: AnalysisSpec, n_external: int, seed: int,
+    settings: NutsSettings | None = None,
+) -> Any:
+    """The ArviZ ``InferenceData`` (posterior and sample stats) of one NUTS fit of the single replicate of ``batch``."""
     import pymc as pm
 
     settings = settings or NutsSettings()
@@ -85,8 +99,7 @@ def fit_replicate_nuts(
             target_accept=settings.target_accept, random_seed=seed, progressbar=False,
             compute_convergence_checks=False,
         )
-    post = idata.posterior
-    return {name: post[name].values.reshape(-1) for name in ("effect", "sigma", "control_mean")}
+    return idata
 
 
 def analyze_batch_pymc(
@@ -103,10 +116,13 @@ def analyze_batch_pymc(
     rows: dict[str, list[float]] = {k: [] for k in (
         "effect_mean", "effect_sd", "ci_low", "ci_high", "prob_success", "prob_cid",
         "standardized_effect_mean", "ess_borrowed")}
+    fits = []
     for r in range(batch.n_replicates):
         one = batch.replicate(r)
-        draws = fit_replicate_nuts(one, analysis=analysis, n_external=n_external,
-                                   seed=stream_int(seed, "nuts", r), settings=settings)
+        idata = fit_replicate_idata(one, analysis=analysis, n_external=n_external,
+                                    seed=stream_int(seed, "nuts", r), settings=settings)
+        fits.append(idata)
+        draws = {name: idata.posterior[name].values.reshape(-1) for name in ("effect", "sigma", "control_mean")}
         eff = draws["effect"]
         rows["effect_mean"].append(float(eff.mean()))
         rows["effect_sd"].append(float(eff.std(ddof=1)))
@@ -124,7 +140,7 @@ def analyze_batch_pymc(
         logger.info("NUTS replicate %d/%d done", r + 1, batch.n_replicates)
     arrays = {k: np.asarray(v) for k, v in rows.items()}
     return BatchAnalysis(**arrays, success=arrays["prob_success"] >= decision.probability,
-                         method=label, true_effect=batch.true_effect)
+                         method=label, true_effect=batch.true_effect, inference_data=tuple(fits))
 
 
 def _none_reference(one: TrialBatch, *, analysis: AnalysisSpec) -> tuple[float, float]:

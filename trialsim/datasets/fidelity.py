@@ -201,7 +201,7 @@ def c2st_by_group(real: pd.DataFrame, synthetic: pd.DataFrame) -> pd.DataFrame:
 def cohort_features(cohort: CohortSpec, *, n: int, seed: int, simulator: str) -> pd.DataFrame:
     """Features of ``n`` synthetic insole recordings of a cohort, made in memory (``--cohort``)."""
     from trialsim.datasets.synth import insole_features
-    from trialsim.pipeline import select_simulator
+    from trialsim.generative.simulators import simulator_named as select_simulator
 
     df = insole_features(cohort, n=n, seed=seed, simulator=select_simulator(simulator))
     out = pd.DataFrame({"subject": df["subject"], "group": group_labels(df)})

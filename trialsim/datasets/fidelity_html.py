@@ -16,22 +16,17 @@ from trialsim.sensors.events import FEATURES
 def _png(fig) -> str:  # type: ignore[no-untyped-def]
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=90, bbox_inches="tight")
-    import matplotlib.pyplot as plt
-
-    plt.close(fig)
     return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode()
 
 
 def _feature_plot(real: pd.DataFrame, synthetic: pd.DataFrame) -> str:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    from matplotlib.figure import Figure  # no pyplot: no backend chosen, no global figure state
 
     groups = sorted(set(real["group"]) | set(synthetic["group"]))
     cols = 4
     rows = int(np.ceil(len(FEATURES) / cols))
-    fig, axes = plt.subplots(rows, cols, figsize=(3.2 * cols, 2.4 * rows))
+    fig = Figure(figsize=(3.2 * cols, 2.4 * rows))
+    axes = fig.subplots(rows, cols)
     for ax, f in zip(axes.ravel(), FEATURES, strict=False):
         for j, g in enumerate(groups):
             for k, (df, colour) in enumerate(((real, "tab:blue"), (synthetic, "tab:orange"))):

@@ -32,7 +32,8 @@ Sources
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -104,6 +105,79 @@ def mci_impairment(moca_score: np.ndarray) -> np.ndarray:
     return np.clip((26.0 - np.asarray(moca_score, dtype=float)) / 10.0, 0.0, 2.0)
 
 
+@dataclass
+class MappingState:
+    """Parameters being mapped for one batch of patients; a condition's mapping edits it in place."""
+
+    params: dict[str, np.ndarray]
+    strength_all: np.ndarray
+    fiber: dict[str, np.ndarray]
+    side_strength: dict[str, np.ndarray]
+    ones: np.ndarray
+    paretic_side: np.ndarray | None
+
+
+def _healthy(state: MappingState, severity: Mapping[str, np.ndarray]) -> None:
+    """Age effects only (already in the state)."""
+
+
+def _parkinsons(state: MappingState, severity: Mapping[str, np.ndarray]) -> None:
+    out, eff = state.params, parkinsons_effects(severity["updrs_iii"])
+    for key in ("neural_drive", "activation_time_scale", "motor_noise"):
+        out[key] = out[key] * eff[key]
+    out["passive_stiffness"] = out["passive_stiffness"] * eff["passive_stiffness"]
+    out["vigour"] = out["vigour"] * eff["vigour"]
+    out["joint_rigidity"] = out["joint_rigidity"] + eff["joint_rigidity"]
+    state.strength_all = state.strength_all * eff["strength_all"]
+
+
+def _cerebral_palsy(state: MappingState, severity: Mapping[str, np.ndarray]) -> None:
+    out, eff = state.params, cerebral_palsy_effects(severity["gmfcs_level"])
+    for key in ("neural_drive", "passive_stiffness", "activation_time_scale", "motor_noise"):
+        out[key] = out[key] * eff[key]
+    state.strength_all = state.strength_all * eff["strength_all"]
+    for g in ("knee_flexors", "plantarflexors", "hip_flexors"):
+        state.fiber[g] = state.fiber[g] * eff[f"fiber_length_{g}"]
+
+
+def _stroke(state: MappingState, severity: Mapping[str, np.ndarray]) -> None:
+    out, ones = state.params, state.ones
+    imp = stroke_impairment(severity["fugl_meyer_le"]) * ones
+    side = np.zeros(ones.shape) if state.paretic_side is None else np.asarray(state.paretic_side) * ones
+    paretic = 1.0 - 0.75 * imp
+    for g in MUSCLE_GROUPS:
+        state.side_strength[f"strength_{g}_l"] = np.where(side == 0, paretic, 1.0)
+        state.side_strength[f"strength_{g}_r"] = np.where(side == 1, paretic, 1.0)
+    out["neural_drive"] = out["neural_drive"] * (1.0 - 0.25 * imp)
+    out["passive_stiffness"] = out["passive_stiffness"] * (1.0 + 1.2 * imp)
+    out["motor_noise"] = out["motor_noise"] * (1.0 + 1.5 * imp)
+    out["activation_time_scale"] = out["activation_time_scale"] * (1.0 + 0.5 * imp)
+
+
+def _mci(state: MappingState, severity: Mapping[str, np.ndarray]) -> None:
+    out = state.params
+    imp = mci_impairment(severity["moca_score"]) * state.ones
+    out["motor_noise"] = out["motor_noise"] * (1.0 + 1.2 * imp)
+    out["activation_time_scale"] = out["activation_time_scale"] * (1.0 + 0.25 * imp)
+    out["neural_drive"] = out["neural_drive"] * (1.0 - 0.06 * imp)
+
+
+#: condition → how its severity changes the musculoskeletal parameters (the cohort YAML's ``condition``)
+CONDITION_MAPPINGS: dict[str, Callable[[MappingState, Mapping[str, np.ndarray]], None]] = {
+    "healthy": _healthy, "parkinsons": _parkinsons, "cerebral_palsy": _cerebral_palsy, "stroke": _stroke, "mci": _mci,
+}
+
+
+def condition_mapping(condition: str) -> Callable[[MappingState, Mapping[str, np.ndarray]], None]:
+    """The physiology mapping registered for ``condition``; an unknown one is a one-line error listing the allowed."""
+    try:
+        return CONDITION_MAPPINGS[condition]
+    except KeyError:
+        from trialsim.errors import TrialsimError
+
+        raise TrialsimError(f"condition: {condition!r} unknown (allowed: {', '.join(CONDITION_MAPPINGS)})") from None
+
+
 def map_to_parameters(
     covariates: Mapping[str, np.ndarray],
     *,
@@ -156,43 +230,10 @@ def map_to_parameters(
         "vigour": ones.copy(),
         "joint_rigidity": np.zeros(shape),
     }
-    strength_all = age_strength_factor(age) * ones
-    fiber: dict[str, np.ndarray] = {g: ones.copy() for g in MUSCLE_GROUPS}
-    side_strength: dict[str, np.ndarray] = {}
-
-    if condition == "parkinsons":
-        eff = parkinsons_effects(severity["updrs_iii"])
-        for key in ("neural_drive", "activation_time_scale", "motor_noise"):
-            out[key] = out[key] * eff[key]
-        out["passive_stiffness"] = out["passive_stiffness"] * eff["passive_stiffness"]
-        out["vigour"] = out["vigour"] * eff["vigour"]
-        out["joint_rigidity"] = out["joint_rigidity"] + eff["joint_rigidity"]
-        strength_all = strength_all * eff["strength_all"]
-    elif condition == "cerebral_palsy":
-        eff = cerebral_palsy_effects(severity["gmfcs_level"])
-        for key in ("neural_drive", "passive_stiffness", "activation_time_scale", "motor_noise"):
-            out[key] = out[key] * eff[key]
-        strength_all = strength_all * eff["strength_all"]
-        for g in ("knee_flexors", "plantarflexors", "hip_flexors"):
-            fiber[g] = fiber[g] * eff[f"fiber_length_{g}"]
-    elif condition == "stroke":
-        imp = stroke_impairment(severity["fugl_meyer_le"]) * ones
-        side = np.zeros(shape) if paretic_side is None else np.asarray(paretic_side) * ones
-        paretic = 1.0 - 0.75 * imp
-        for g in MUSCLE_GROUPS:
-            side_strength[f"strength_{g}_l"] = np.where(side == 0, paretic, 1.0)
-            side_strength[f"strength_{g}_r"] = np.where(side == 1, paretic, 1.0)
-        out["neural_drive"] = out["neural_drive"] * (1.0 - 0.25 * imp)
-        out["passive_stiffness"] = out["passive_stiffness"] * (1.0 + 1.2 * imp)
-        out["motor_noise"] = out["motor_noise"] * (1.0 + 1.5 * imp)
-        out["activation_time_scale"] = out["activation_time_scale"] * (1.0 + 0.5 * imp)
-    elif condition == "mci":
-        imp = mci_impairment(severity["moca_score"]) * ones
-        out["motor_noise"] = out["motor_noise"] * (1.0 + 1.2 * imp)
-        out["activation_time_scale"] = out["activation_time_scale"] * (1.0 + 0.25 * imp)
-        out["neural_drive"] = out["neural_drive"] * (1.0 - 0.06 * imp)
-    elif condition != "healthy":
-        raise ValueError(f"unknown condition {condition!r}")
+    state = MappingState(out, age_strength_factor(age) * ones, {g: ones.copy() for g in MUSCLE_GROUPS}, {}, ones,
+                         paretic_side)
+    condition_mapping(condition)(state, severity)
+    strength_all, fiber, side_strength = state.strength_all, state.fiber, state.side_strength
 
     noise = patient_noise or {}
 

@@ -1,8 +1,8 @@
 """Interactive (plotly) figures for the dashboard; they read results and never compute them.
 
-Inputs are what the public API returns: the ``oc_table`` DataFrame, a ``StudyRun``'s
-``per_replicate`` arrays, ``example_trials`` and ``baseline_sample`` datasets, and
-joint-angle curves over the gait cycle (:func:`gait_cycle_curves`). Published
+Inputs are ``example_trials`` and ``baseline_sample`` datasets and joint-angle curves
+over the gait cycle (:func:`gait_cycle_curves`); the results figures (power, drift,
+posteriors, trajectories) are :mod:`.interactive_results`, drawn from :mod:`.prepare`. Published
 constants used as reference lines live in :data:`NORMS`, each with its source.
 """
 
@@ -56,128 +56,6 @@ def _rgba(hex_colour: str, alpha: float) -> str:
 
 
 # --------------------------------------------------------------------------- operating characteristics
-
-
-def power_curves(table: pd.DataFrame, *, target_power: float, max_type1_error: float, columns: int = 3) -> go.Figure:
-    """P(success) against concurrent sample size, one panel per scenario, with 95 % Monte Carlo bands.
-
-    In null scenarios the success rate is the type I error (reference line: the bound);
-    otherwise it is power (reference line: the target).
-    """
-    scenarios = list(dict.fromkeys(table.scenario))
-    kinds = table.drop_duplicates("scenario").set_index("scenario").scenario_kind
-    rows = math.ceil(len(scenarios) / columns)
-    cols = min(columns, len(scenarios))
-    titles = [f"{s} ({'type I error' if kinds[s].endswith('null') else 'power'})" for s in scenarios]
-    fig = make_subplots(rows=rows, cols=cols, subplot_titles=titles, shared_yaxes=True,
-                        horizontal_spacing=0.05, vertical_spacing=0.3 / rows if rows > 1 else 0.1)
-    families = sorted({(a, int(m)) for a, m in zip(table.analysis, table.n_synthetic, strict=True)
-                       if not (a == "reference" and m > 0)}, key=lambda x: (x[0] != "primary", x[1]))
-    colours = {f: (REFERENCE_COLOUR if f[0] == "reference" else _PALETTE[i % len(_PALETTE)]) for i, f in enumerate(families)}
-    for i, name in enumerate(scenarios):
-        row, col = i // cols + 1, i % cols + 1
-        sub = table[table.scenario == name]
-        for family in families:
-            analysis, n_syn = family
-            g = sub[(sub.analysis == analysis) & (sub.n_synthetic == n_syn)].sort_values("n_total")
-            if g.empty:
-                continue
-            label = "frequentist reference (no borrowing)" if analysis == "reference" else (
-                f"primary + {n_syn} synthetic controls" if n_syn else "primary analysis, no synthetic controls")
-            colour = colours[family]
-            lo = (g.power - 1.96 * g.power_mc_se).clip(0, 1)
-            hi = (g.power + 1.96 * g.power_mc_se).clip(0, 1)
-            fig.add_trace(go.Scatter(x=g.n_total, y=hi, mode="lines", line={"width": 0}, showlegend=False,
-                                     hoverinfo="skip", legendgroup=label), row=row, col=col)
-            fig.add_trace(go.Scatter(x=g.n_total, y=lo, mode="lines", line={"width": 0}, fill="tonexty",
-                                     fillcolor=_rgba(colour, 0.18), showlegend=False, hoverinfo="skip",
-                                     legendgroup=label), row=row, col=col)
-            fig.add_trace(go.Scatter(
-                x=g.n_total, y=g.power, mode="lines+markers", name=label, legendgroup=label, showlegend=i == 0,
-                line={"color": colour, "dash": "dot" if analysis == "reference" else "solid"},
-                customdata=np.c_[g.design, g.power_mc_se],
-                hovertemplate="%{customdata[0]}<br>n=%{x}<br>P(success)=%{y:.3f} ± %{customdata[1]:.3f} (MC SE)<extra></extra>",
-            ), row=row, col=col)
-        bound = max_type1_error if kinds[name].endswith("null") else target_power
-        fig.add_hline(y=bound, line={"color": "grey", "dash": "dash", "width": 1}, row=row, col=col)
-    fig.update_yaxes(range=[0, 1.02], title_text="P(success)", col=1)
-    for i in range(len(scenarios)):
-        if i + cols >= len(scenarios):  # bottom panel of its column
-            fig.update_xaxes(title_text="concurrent patients (total)", row=i // cols + 1, col=i % cols + 1)
-    fig.update_layout(height=330 * rows, margin={"t": 50, "b": 40, "l": 50, "r": 10},
-                      legend={"orientation": "h", "y": -0.15 if rows == 1 else -0.08})
-    return fig
-
-
-# --------------------------------------------------------------------------- posteriors
-
-
-def posterior_means(per_replicate: dict[tuple[str, str], np.ndarray], *, scenarios: list[str],
-                    design_index: int, true_effects: dict[str, float], analysis: str = "primary") -> go.Figure:
-    """Distribution over replicates of the posterior mean effect, per scenario, with the true effect."""
-    means = per_replicate[(analysis, "effect_mean")][:, design_index, :]
-    fig = go.Figure()
-    for s, name in enumerate(scenarios):
-        fig.add_trace(go.Violin(y=means[s], name=name, box_visible=True, meanline_visible=True,
-                                points="all", pointpos=0, jitter=0.3, marker={"size": 3}, showlegend=False))
-        fig.add_trace(go.Scatter(x=[name], y=[true_effects[name]], mode="markers", name="true effect",
-                                 marker={"symbol": "diamond", "size": 13, "color": "black"}, showlegend=s == 0))
-    fig.update_layout(yaxis_title="posterior mean of the treatment effect", height=380,
-                      margin={"t": 30, "b": 40, "l": 60, "r": 10})
-    return fig
-
-
-def posterior_intervals(per_replicate: dict[tuple[str, str], np.ndarray], *, scenario_index: int,
-                        design_index: int, true_effect: float, threshold: float, analysis: str = "primary") -> go.Figure:
-    """Each replicate's posterior mean and 95 % interval, sorted, coloured by the trial's decision."""
-    get = {f: per_replicate[(analysis, f)][scenario_index, design_index] for f in ("effect_mean", "ci_low", "ci_high", "success")}
-    order = np.argsort(get["effect_mean"])
-    mean, low, high = (get[f][order] for f in ("effect_mean", "ci_low", "ci_high"))
-    success = get["success"][order].astype(bool)
-    rank = np.arange(len(order))
-    fig = go.Figure()
-    for ok, colour, label in ((True, "#2ca02c", "success"), (False, "#d62728", "no success")):
-        m = success == ok
-        fig.add_trace(go.Scatter(
-            x=rank[m], y=mean[m], mode="markers", name=label, marker={"color": colour, "size": 5},
-            error_y={"type": "data", "symmetric": False, "array": high[m] - mean[m], "arrayminus": mean[m] - low[m],
-                     "color": _rgba(colour, 0.5), "thickness": 1, "width": 0},
-        ))
-    fig.add_hline(y=true_effect, line={"color": "black", "width": 1.5}, annotation_text="true effect")
-    fig.add_hline(y=threshold, line={"color": "grey", "dash": "dash", "width": 1}, annotation_text="decision threshold",
-                  annotation_position="bottom right")
-    fig.update_layout(xaxis_title="replicate (sorted by posterior mean)", yaxis_title="treatment effect (95 % interval)",
-                      height=380, margin={"t": 30, "b": 40, "l": 60, "r": 10})
-    return fig
-
-
-# --------------------------------------------------------------------------- virtual patients
-
-
-def trajectories(examples: xr.Dataset, *, trial: int, change_from_baseline: bool = True) -> go.Figure:
-    """Spaghetti of each virtual patient's endpoint over the visits, by arm, with arm means."""
-    weeks = examples.visit.values
-    y = examples.outcome.isel(trial=trial).values
-    if change_from_baseline:
-        y = y - y[:, :1]
-    arm = examples.arm.isel(trial=trial).values
-    fig = go.Figure()
-    for a, label in ((0, "control"), (1, "treatment")):
-        rows = y[arm == a]
-        colour = ARM_COLOURS[a]
-        # one trace for all patients: each patient's visits followed by a gap
-        xs = np.tile(np.append(weeks, np.nan), len(rows))
-        ys = np.c_[rows, np.full(len(rows), np.nan)].ravel()
-        fig.add_trace(go.Scatter(x=xs, y=ys, mode="lines", line={"color": _rgba(colour, 0.25), "width": 1},
-                                 name=f"{label}: patients (n={len(rows)})", hoverinfo="skip"))
-        fig.add_trace(go.Scatter(x=weeks, y=np.nanmean(rows, axis=0), mode="lines+markers",
-                                 line={"color": colour, "width": 4}, name=f"{label}: mean"))
-    endpoint = str(examples.attrs.get("endpoint", "endpoint"))
-    fig.update_layout(xaxis_title="week", yaxis_title=("change in " if change_from_baseline else "") + endpoint,
-                      height=400, margin={"t": 30, "b": 40, "l": 60, "r": 10},
-                      title={"text": f"simulated trial {trial}: {examples.attrs.get('design')} under "
-                                     f"'{examples.attrs.get('scenario')}' (dropouts are gaps)", "font": {"size": 13}})
-    return fig
 
 
 def control_comparison(examples: xr.Dataset, *, trial: int) -> go.Figure:
@@ -290,9 +168,7 @@ def gait_cycle_curves(
     solution of the nominal model, or the Ferrarin reference kinematics. ``data_dir``
     replaces the package's ``trialsim/data`` folder (for tests).
     """
-    import trialsim
-
-    data = data_dir if data_dir is not None else Path(trialsim.__file__).parent / "data"
+    data = data_dir if data_dir is not None else Path(__file__).resolve().parents[1] / "data"
     curves_path = data / "library" / "curves.parquet"
     if curves_path.is_file():
         from trialsim.musculoskeletal import load_library

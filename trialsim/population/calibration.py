@@ -107,7 +107,7 @@ def calibrate(cohort: CohortSpec, simulator: Any, *, seed: int = 0, n: int = CAL
 
     Examples
     --------
-    >>> from trialsim.catalog import load_shipped_cohort
+    >>> from trialsim.spec.loading import load_shipped_cohort
     >>> from trialsim.generative.loader import load_default_generator
     >>> fit = calibrate(load_shipped_cohort("healthy_older"), load_default_generator())  # doctest: +SKIP
     >>> fit.table()  # doctest: +SKIP

@@ -12,8 +12,10 @@ import pandas as pd
 
 from trialsim.analysis.borrowing import borrowing_label
 from trialsim.plotting.figures import ess_borrowed
+from trialsim.plotting.prepare import MAX_SERIES, evenly
 from trialsim.report.blocks import Bullets, Heading, Paragraph, Section, fmt, table
 from trialsim.report.context import RunData, primary_vs_reference, tipping_points
+from trialsim.report.convergence import convergence_blocks
 from trialsim.report.drift_section import drift_blocks, prior_ess_blocks
 
 BORROWING_TEXT = {
@@ -78,8 +80,13 @@ def bayes_section(data: RunData) -> Section:
         summary.insert(2, "n_synthetic", ess.groupby(["scenario", "design"], sort=False).n_synthetic.first().to_numpy())
         section.add(table("ess_borrowed", "Effective number of synthetic controls borrowed per replicate.", summary,
                           digits={"mean": 1, "min": 1, "max": 1}, label_columns=2))
-        section.add(figure("ess_borrowed", "ESS borrowed per replicate; dashed: synthetic controls available.",
-                           ess_borrowed(ess)))
+        groups = list(dict.fromkeys(zip(ess.scenario, ess.design, strict=True)))
+        first = [g for g in groups if g[0] == groups[0][0]]
+        shown = groups if len(groups) <= MAX_SERIES else evenly(first, MAX_SERIES)
+        keep = ess.set_index(["scenario", "design"]).index.isin(shown)
+        note = "" if len(shown) == len(groups) else f" Scenario '{groups[0][0]}' only ({len(shown)} designs; all in the table)."
+        section.add(figure("ess_borrowed", "ESS borrowed per replicate; dashed: synthetic controls available." + note,
+                           ess_borrowed(ess[keep])))
         for block in prior_ess_blocks(data):
             section.add(block)
     else:
@@ -106,11 +113,6 @@ def bayes_section(data: RunData) -> Section:
     else:
         section.add(Paragraph("No null scenario: the tipping point is not assessed.", "warning"))
     section.add(Heading("7.8 Convergence diagnostics"))
-    methods = sorted(set(data.primary.method))
-    section.add(Paragraph(
-        "The fast engine computes exact conjugate posteriors (normal models, normal mixtures for robust borrowing) and "
-        "Laplace approximations where no conjugate form exists; no Markov chain is run, so there is no R-hat or "
-        "effective-draws diagnostic to report. The engine is verified against full NUTS (PyMC, 2 chains × 1000 draws) "
-        "on the same replicates in tests/analysis/test_agreement.py (posterior mean, SD, P(success) and ESS within "
-        f"stated tolerances). Methods used in this run: {', '.join(methods)}."))
+    for block in convergence_blocks(data):
+        section.add(block)
     return section

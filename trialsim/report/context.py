@@ -35,8 +35,13 @@ class RunData:
     replicates: xr.Dataset
     examples: xr.Dataset
     baseline: xr.Dataset
+    #: the results tree itself (figures are drawn from it through :mod:`trialsim.plotting.prepare`)
+    tree: xr.DataTree
     #: ``/drift``: type I error and power per design against drift (None without borrowing)
     drift: xr.Dataset | None = None
+    #: NUTS fits of the example trials (draws, ArviZ diagnostics), when the run made them
+    posteriors: xr.Dataset | None = None
+    diagnostics: xr.Dataset | None = None
 
     @property
     def simulator(self) -> str:
@@ -85,6 +90,8 @@ def read_run(tree: xr.DataTree, summary: dict[str, Any]) -> RunData:
         scenarios=pd.DataFrame(rows), replicates=tree["replicates"].to_dataset(),
         examples=tree["examples"].to_dataset(), baseline=tree["baseline"].to_dataset(),
         drift=tree["drift"].to_dataset() if "drift" in tree.children else None,
+        tree=tree, posteriors=tree["posteriors"].to_dataset() if "posteriors" in tree.children else None,
+        diagnostics=tree["diagnostics"].to_dataset() if "diagnostics" in tree.children else None,
     )
 
 

@@ -13,11 +13,10 @@ import math
 import numpy as np
 import pandas as pd
 
+from trialsim.plotting import prepare, static
 from trialsim.plotting.figures import (
     bias_coverage,
     example_trajectories,
-    power_curves,
-    type1_across_drift,
 )
 from trialsim.report.bayes_section import bayes_section
 from trialsim.report.blocks import (
@@ -191,9 +190,13 @@ def mc_section(data: RunData) -> Section:
 def oc_section(data: RunData) -> Section:
     spec = data.spec
     section = Section("oc", "6. Operating characteristics per scenario and design")
-    section.add(figure("power_curves", "Success rate against concurrent sample size with 95 % MC bands; dashed: "
-                       "target power (alternatives) or type I bound (nulls).",
-                       power_curves(data.oc, target_power=spec.design.target_power, alpha=spec.type1_budget)))
+    highlight = prepare.recommended_or_largest(data.tree, data.summary)
+    section.add(figure("power_curves", "Success rate against concurrent sample size with 95 % MC bands (scenarios "
+                       "without drift; drift below); dashed: target power (alternatives) or type I bound (nulls); "
+                       "circled: the recommended design (or the largest).",
+                       static.power(prepare.power_data(data.tree, scenario=None, design=highlight,
+                                                       target_power=spec.design.target_power,
+                                                       max_type1_error=spec.type1_budget))))
     p = data.primary
     keep = p.assign(n_total=p.n_total)[["scenario", "scenario_kind", "design", "n_control", "n_treatment", "n_synthetic", "n_total",
                                         "power", "power_mc_se", "type1_error", "bias", "rmse", "coverage", "mean_ess_borrowed"]]
@@ -206,8 +209,11 @@ def oc_section(data: RunData) -> Section:
     nulls = null_rows(data)
     section.add(Paragraph(f"**Type I error across drift** (bound {spec.type1_budget:g}):"))
     if len(nulls):
-        section.add(figure("type1_across_drift", "Type I error against drift of the synthetic controls, 95 % MC bars.",
-                           type1_across_drift(nulls, bound=spec.type1_budget)))
+        section.add(figure("type1_across_drift", "Type I error of the primary analysis against drift of the synthetic "
+                           "controls, 95 % MC bars; at most 8 designs with synthetic controls (the recommended one "
+                           "included; every design is in the table below).",
+                           static.type1_vs_drift(prepare.type1_drift_data(data.tree, designs=None, highlight=highlight,
+                                                                          max_type1_error=spec.type1_budget))))
         shown = nulls.assign(within_bound=np.where(nulls.type1_error <= spec.type1_budget, "yes", "NO"))
         section.add(table("type1_error_across_drift", "Type I error per null scenario, drift and design.",
                           shown, digits={"drift_outcome_offset": 3, "drift_age_shift_years": 1}, label_columns=3))

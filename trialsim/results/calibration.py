@@ -19,7 +19,7 @@ from dataclasses import replace
 
 import numpy as np
 
-from trialsim.pipeline import FIELDS, StudyRun
+from trialsim.results.run import FIELDS, StudyRun
 
 __all__ = ["CALIBRATED", "calibrated_run", "calibration_thresholds"]
 
@@ -28,7 +28,7 @@ CALIBRATED = "calibrated"
 
 def calibration_thresholds(run: StudyRun) -> dict[str, float]:
     """Design label → calibrated posterior-probability threshold (borrowing designs with a drift sweep)."""
-    from trialsim.results.drift import sweep_pair
+    from trialsim.results.drift_curve import sweep_pair
 
     spec = run.loaded.spec
     null, _ = sweep_pair(run)

@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from trialsim.pipeline import StudyRun
+from trialsim.results.run import StudyRun
 
 __all__ = ["PUBLISHED_SD_CHANGE", "procova_gain", "variance_check"]
 

@@ -22,10 +22,10 @@ import pandas as pd
 import xarray as xr
 
 from trialsim.errors import InputFileError, IntegrityError
-from trialsim.pipeline import ANALYSES, FIELDS, StudyRun
-from trialsim.results.drift import drift_dataset, drift_summary
+from trialsim.results.drift_curve import drift_dataset, drift_summary
 from trialsim.results.levers import procova_gain, variance_check
-from trialsim.results.operating import assurance_table, recommend_design
+from trialsim.results.run import ANALYSES, DIAGNOSTICS, FIELDS, StudyRun
+from trialsim.results.tables import assurance_table, recommend_design
 
 MANIFEST = "manifest.json"
 PACKAGES = ("trialsim", "numpy", "scipy", "pandas", "xarray", "pymc", "arviz", "pydantic", "opensim", "torch", "dask")
@@ -51,7 +51,9 @@ def provenance(run: StudyRun, *, command: str) -> dict[str, str]:
         "study_yaml": loaded.yaml_text,
         "study_source": loaded.source,
         "cohort_yaml": loaded.cohort_yaml_text or "(inline)",
+        "cohort_source": loaded.cohort_source or "(inline)",
         "command": command,
+        "wall_time_s": f"{run.wall_time_s:.3f}",
         "package_versions": json.dumps(package_versions(), sort_keys=True),
     }
     attrs.update({f"simulator_{k}" if not k.startswith("simulator") else k: v for k, v in run.simulator_provenance.items()})
@@ -124,6 +126,18 @@ def drift_records(drift: dict[str, Any] | None) -> list[dict[str, Any]]:
     return out
 
 
+#: what a scenario is (per scenario) and what an analysis is (per analysis × design): coordinates, not names
+SCENARIO_COORDS = ("scenario_kind", "effect_scale", "is_null", "true_effect", "drift_outcome_offset", "drift_age_shift_years")
+ANALYSIS_COORDS = ("borrowing", "prognostic_adjustment")
+
+
+def _coordinates(oc: xr.Dataset) -> xr.Dataset:
+    """Move the per-scenario and per-analysis columns of the OC table into coordinates."""
+    scen = {c: ("scenario", oc[c].isel(analysis=0, design=0).values) for c in SCENARIO_COORDS if c in oc}
+    ana = {c: (("analysis", "design"), oc[c].isel(scenario=0).values) for c in ANALYSIS_COORDS if c in oc}
+    return oc.drop_vars([*scen, *ana]).assign_coords({**scen, **ana})
+
+
 def to_datatree(run: StudyRun, table: pd.DataFrame, *, examples: xr.Dataset, baseline: xr.Dataset, command: str) -> xr.DataTree:
     scen = [s.name for s in run.scenarios]
     des = [d.label for d in run.designs]
@@ -134,11 +148,14 @@ def to_datatree(run: StudyRun, table: pd.DataFrame, *, examples: xr.Dataset, bas
         "n_synthetic": ("design", [d.n_synthetic for d in run.designs]),
         "effect_scale": ("scenario", [s.effect_scale for s in run.scenarios]),
         "true_effect": ("scenario", [run.true_effects[s] for s in scen]),
+        "is_null": ("scenario", [s.is_null for s in run.scenarios]),
+        "drift_outcome_offset": ("scenario", [(s.drift or run.loaded.spec.synthetic_control.drift).outcome_offset
+                                              for s in run.scenarios]),
     }
     rep = xr.Dataset(coords={**coords, "analysis": list(ANALYSES), "replicate": np.arange(run.replicates)})
-    for f in FIELDS:
+    for f in (*FIELDS, *DIAGNOSTICS):
         rep[f] = (("analysis", "scenario", "design", "replicate"), np.stack([run.per_replicate[(a, f)] for a in ANALYSES]))
-    oc = table.set_index(["analysis", "scenario", "design"]).to_xarray()
+    oc = _coordinates(table.set_index(["analysis", "scenario", "design"]).to_xarray())
     groups = {"/": xr.Dataset(), "/oc": oc, "/replicates": rep, "/examples": examples, "/baseline": baseline}
     drift = drift_dataset(run)
     if drift is not None:

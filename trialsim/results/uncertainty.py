@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from trialsim.analysis.design_search import ALTERNATIVE_KINDS, NULL_KINDS
-from trialsim.pipeline import StudyRun
+from trialsim.results.run import StudyRun
 from trialsim.seeding import stream
 
 __all__ = ["bootstrap_choice"]
@@ -26,7 +26,7 @@ STABLE_FRACTION = 0.8
 
 
 def _candidates(run: StudyRun, rows: pd.DataFrame, designs: pd.DataFrame) -> list[dict[str, Any]]:
-    from trialsim.results.drift import sweep_pair
+    from trialsim.results.drift_curve import sweep_pair
 
     index = {(d.n_control, d.n_treatment, d.n_synthetic): i for i, d in enumerate(run.designs)}
     scen = {s.name: i for i, s in enumerate(run.scenarios)}

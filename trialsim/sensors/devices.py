@@ -115,6 +115,16 @@ DEVICES: dict[str, Device] = {
 }
 
 
+def device_named(name: str) -> Device:
+    """The device registered as ``name``; an unknown name is a one-line error listing the allowed ones."""
+    from trialsim.errors import TrialsimError
+
+    try:
+        return DEVICES[name]
+    except KeyError:
+        raise TrialsimError(f"device: {name!r} unknown (allowed: {', '.join(DEVICES)})") from None
+
+
 def measure(
     true_gait: Mapping[str, np.ndarray], *, device: str, rng: np.random.Generator
 ) -> dict[str, np.ndarray]:
@@ -127,7 +137,7 @@ def measure(
     >>> sorted(obs)
     ['gait_speed_m_s']
     """
-    spec = DEVICES[device]
+    spec = device_named(device)
     observed = {}
     for name, err in spec.errors.items():
         if name not in true_gait:

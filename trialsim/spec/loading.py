@@ -156,10 +156,18 @@ def load_cohort(path: str | Path) -> CohortSpec:
     """
     path = Path(path)
     data = parse_yaml(read_text(path, what="cohort YAML"), source=str(path))
-    return _validate(CohortSpec, data, source=str(path))
+    return validate_spec(CohortSpec, data, source=str(path))
 
 
-def _validate(model: type[Any], data: dict[str, Any], *, source: str) -> Any:
+def load_shipped_cohort(name: str) -> CohortSpec:
+    """A shipped cohort by name (``early_pd``), validated."""
+    from trialsim.catalog import cohort_path
+
+    return load_cohort(cohort_path(name))
+
+
+def validate_spec(model: type[Any], data: dict[str, Any], *, source: str) -> Any:
+    """Validate ``data`` as ``model``; problems become a :class:`SpecError` of one-line messages."""
     try:
         return model.model_validate(data)
     except ValidationError as exc:
@@ -203,7 +211,7 @@ def resolve_cohort_path(study_path: Path, reference: str) -> Path:
 def study_from_text(text: str, *, source: str, base_path: Path | None = None) -> LoadedStudy:
     """Validate a study given as text (used by the dashboard's upload and by ``load_study``)."""
     data = parse_yaml(text, source=source)
-    spec: StudySpec = _validate(StudySpec, data, source=source)
+    spec: StudySpec = validate_spec(StudySpec, data, source=source)
     if isinstance(spec.cohort, CohortSpec):
         return LoadedStudy(spec, spec.cohort, source, text, None, None)
     if base_path is None:
@@ -217,7 +225,7 @@ def study_from_text(text: str, *, source: str, base_path: Path | None = None) ->
     except InputFileError as exc:
         raise SpecError([f"{source}: cohort: {exc} (referenced as {spec.cohort!r})"]) from None
     cohort_data = parse_yaml(cohort_text, source=str(cohort_file))
-    cohort = _validate(CohortSpec, cohort_data, source=str(cohort_file))
+    cohort = validate_spec(CohortSpec, cohort_data, source=str(cohort_file))
     return LoadedStudy(spec, cohort, source, text, str(cohort_file), cohort_text)
 
 

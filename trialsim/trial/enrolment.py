@@ -131,7 +131,7 @@ def sample_cohort(
     Examples
     --------
     >>> from trialsim.generative.reference import ReferenceGaitModel
-    >>> from trialsim.catalog import load_shipped_cohort
+    >>> from trialsim.spec.loading import load_shipped_cohort
     >>> df = sample_cohort(load_shipped_cohort("healthy_older"), n=5, seed=1,
     ...                    simulator=ReferenceGaitModel())  # doctest: +SKIP
     """

@@ -25,8 +25,8 @@ from trialsim.trial.mechanisms import (
     progressed_severity,
     symptomatic_amount,
 )
+from trialsim.trial.prognostic_twins import twin_predicted_change
 from trialsim.trial.randomisation import DISCRETE_VARIABLES, assign_arms, stratum_index
-from trialsim.trial.twins import twin_predicted_change
 
 
 @dataclass(frozen=True)

@@ -26,7 +26,7 @@ def _synth(kind: str, cohort_file: Path, *, n: int, seed: int, out: Path, simula
     from rich.progress import Progress
 
     from trialsim.datasets.synth import synth_dataset
-    from trialsim.pipeline import select_simulator
+    from trialsim.generative.simulators import simulator_named as select_simulator
     from trialsim.spec.loading import load_cohort, read_text
 
     if simulator not in ("reference", "generator"):

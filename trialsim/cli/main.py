@@ -10,6 +10,9 @@ from typing import Annotated
 
 import typer
 
+from trialsim.cli.generator import generator_app, twin_command
+from trialsim.cli.physics import library_app, physics_app
+from trialsim.cli.sensors import fidelity_command, synth_app
 from trialsim.errors import SpecError, TrialsimError
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False, help="In-silico clinical trials in movement disorders.")
@@ -97,12 +100,13 @@ def cohort(
     simulator: Annotated[str, typer.Option(help="reference or generator")] = "reference",
 ) -> None:
     """Sample virtual patients: covariates, severity, musculoskeletal parameters, baseline gait."""
-    from trialsim.pipeline import select_simulator
+    from trialsim.generative.simulators import SIMULATORS
+    from trialsim.results.run import select_simulator
     from trialsim.spec.loading import load_cohort
     from trialsim.trial.enrolment import sample_cohort
 
-    if simulator not in ("reference", "generator"):
-        _fail(f"--simulator: {simulator!r} unknown (allowed: reference, generator)")
+    if simulator not in SIMULATORS:
+        _fail(f"--simulator: {simulator!r} unknown (allowed: {', '.join(SIMULATORS)})")
     spec = load_cohort(cohort_file)
     if out.suffix != ".parquet":
         _fail(f"--out: {out} must end in .parquet")
@@ -122,27 +126,24 @@ def run(
     resume: Annotated[bool, typer.Option(help="continue an interrupted run from its checkpoints")] = False,
     force: Annotated[bool, typer.Option(help="replace an existing output directory")] = False,
     quiet: Annotated[bool, typer.Option(help="no progress bars")] = False,
+    example_posteriors: Annotated[bool, typer.Option(help="also fit the example trials with NUTS (PyMC; ArviZ diagnostics in the report)")] = False,
 ) -> None:
     """Run a study end to end: results.nc, summary.json, report.html in OUT."""
-    from trialsim.spec.loading import LoadedStudy, load_study
-    from trialsim.workflow import execute_study
+    from trialsim.api.study import Study
+    from trialsim.api.workflow import execute_study
 
-    loaded = load_study(study)
-    if seed is not None:
-        spec = loaded.spec.model_copy(update={"seed": seed})
-        loaded = LoadedStudy(spec, loaded.cohort, loaded.source, loaded.yaml_text, loaded.cohort_source, loaded.cohort_yaml_text)
     parts = ["trialsim", "run", str(study), "--out", str(out)]
     if replicates is not None:
         parts += ["--replicates", str(replicates)]
     if seed is not None:
         parts += ["--seed", str(seed)]
-    summary = execute_study(
-        loaded, out, replicates=replicates, workers=workers, scheduler=scheduler,
-        resume=resume, force=force, quiet=quiet, command=shlex.join(parts),
+    if example_posteriors:
+        parts += ["--example-posteriors"]
+    results = execute_study(
+        Study.from_yaml(study), out, replicates=replicates, seed=seed, workers=workers, scheduler=scheduler,
+        resume=resume, force=force, quiet=quiet, example_posteriors=example_posteriors, command=shlex.join(parts),
     )
-    rec = summary["recommended_design"]
-    assert isinstance(rec, dict)
-    typer.echo(recommendation_line(rec))
+    typer.echo(recommendation_line(results.recommended))
     typer.echo(f"report: {out / 'report.html'}")
 
 
@@ -152,22 +153,11 @@ def report(
     format: Annotated[str, typer.Option("--format", help="html or pdf")] = "html",
 ) -> None:
     """Render the simulation report of a finished run (refuses altered results)."""
-    from trialsim.results.store import load_summary, load_tree, write_manifest
+    from trialsim.api.trial_results import TrialResults
 
     if format not in ("html", "pdf"):
         _fail(f"--format: {format!r} unknown (allowed: html, pdf)")
-    summary = load_summary(directory)
-    tree = load_tree(directory)
-    if format == "html":
-        from trialsim.report.render import render_html
-
-        path = render_html(directory, tree=tree, summary=summary)
-    else:
-        from trialsim.report.pdf import render_pdf
-
-        path = render_pdf(directory, tree=tree, summary=summary)
-    write_manifest(directory)
-    typer.echo(str(path))
+    typer.echo(str(TrialResults.open(directory).report(format=format)))  # type: ignore[arg-type]
 
 
 @app.command()
@@ -183,25 +173,10 @@ def dashboard(port: Annotated[int, typer.Option(help="port", min=1024, max=65535
     raise typer.Exit(subprocess.call([sys.executable, "-m", "streamlit", "run", str(app_file), "--server.port", str(port), "--server.headless", "true"]))
 
 
-def _mount_optional() -> None:
-    try:
-        from trialsim.cli_physics import library_app, physics_app
-    except ImportError:  # pragma: no cover - physics CLI not present
-        return
-    app.add_typer(physics_app, name="physics", help="patient-specific OpenSim models and Moco gait simulations")
-    app.add_typer(library_app, name="library", help="the simulation library")
-    try:
-        from trialsim.cli_generator import generator_app, twin_command
-    except ImportError:  # pragma: no cover - generator CLI not present
-        return
-    app.add_typer(generator_app, name="generator", help="the physics-trained gait generator")
-    app.command("twin", help="digital twins: inferred parameters and predicted control outcome")(twin_command)
-
-
-_mount_optional()
-
-from trialsim.cli_sensors import fidelity_command, synth_app  # noqa: E402  (sensor datasets, issue 16)
-
+app.add_typer(physics_app, name="physics", help="patient-specific OpenSim models and Moco gait simulations")
+app.add_typer(library_app, name="library", help="the simulation library")
+app.add_typer(generator_app, name="generator", help="the physics-trained gait generator")
+app.command("twin", help="digital twins: inferred parameters and predicted control outcome")(twin_command)
 app.add_typer(synth_app, name="synth", help="labelled synthetic sensor datasets (insoles, imu, video)")
 app.command("fidelity", help="synthetic vs real recordings: same features, two-sample test, HTML")(fidelity_command)
 

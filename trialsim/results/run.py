@@ -22,6 +22,7 @@ import numpy as np
 from trialsim.errors import ResourceLimitError
 from trialsim.execution.tasks import run_tasks
 from trialsim.generative.protocol import GaitSimulator
+from trialsim.generative.simulators import simulator_named
 from trialsim.spec.analysis import AnalysisSpec, BorrowingSpec
 from trialsim.spec.loading import LoadedStudy
 from trialsim.spec.study import ScenarioSpec, StudySpec
@@ -45,17 +46,24 @@ FIELDS = (
     "standardized_effect_mean", "ess_borrowed", "pooled_sd",
 )
 ANALYSES = ("primary", "reference")
+#: per-replicate convergence diagnostics (ArviZ) of the PyMC engine; NaN for the fast engine, which draws no samples
+DIAGNOSTICS = ("r_hat_max", "ess_bulk_min", "divergences")
+
+
+def diagnostics_of(result: object, replicates: int) -> dict[str, np.ndarray]:
+    """R-hat, bulk ESS and divergences of each replicate's NUTS fit (NaN when the engine did not sample)."""
+    fits = getattr(result, "inference_data", ())
+    if not fits:
+        return {d: np.full(replicates, np.nan) for d in DIAGNOSTICS}
+    from trialsim.analysis.diagnostics import convergence
+
+    rows = [convergence(f) for f in fits]
+    return {d: np.array([r[d] for r in rows]) for d in DIAGNOSTICS}
 
 
 def select_simulator(name: str) -> GaitSimulator:
-    """The gait simulator a study names (``reference`` or the physics-trained ``generator``)."""
-    if name == "reference":
-        from trialsim.generative.reference import ReferenceGaitModel
-
-        return ReferenceGaitModel()
-    from trialsim.generative.loader import load_default_generator  # type: ignore[import-not-found]
-
-    return load_default_generator()  # type: ignore[no-any-return]
+    """The gait simulator a study names (see :data:`trialsim.generative.simulators.SIMULATORS`)."""
+    return simulator_named(name)
 
 
 def estimated_patient_visits(study: StudySpec, replicates: int) -> float:
@@ -154,7 +162,7 @@ class _Task:
 
     def __call__(self, key: str) -> list[dict[str, dict[str, dict[str, np.ndarray] | str]]]:
         from trialsim.analysis.drift import drift_sweep
-        from trialsim.analysis.engine import analyze_batch
+        from trialsim.analysis.engines import analyze_batch
 
         sweep = set(sweep_scenarios(self.loaded.spec)) if self.offsets.size else set()
 
@@ -173,7 +181,8 @@ class _Task:
                 for which in ANALYSES:
                     spec = analysis_for(design, self.loaded.spec, which)
                     res = analyze_batch(batch, analysis=spec, decision=self.loaded.spec.decision, n_external=design.n_synthetic)
-                    out.setdefault(design.label, {})[which] = {f: np.asarray(getattr(res, f)) for f in FIELDS}
+                    arrays = {f: np.asarray(getattr(res, f)) for f in FIELDS}
+                    out.setdefault(design.label, {})[which] = {**arrays, **diagnostics_of(res, len(reps))}
                     out[design.label][f"{which}_method"] = res.method
                     if which == "primary" and scenario.name in sweep:
                         prob = (np.repeat(res.prob_success[:, None], self.offsets.size, axis=1) if design.n_synthetic == 0
@@ -217,7 +226,8 @@ def run_study(
         checkpoint=checkpoint, description="simulating trials", quiet=quiet, on_progress=on_progress,
     )
     per_replicate: dict[tuple[str, str], np.ndarray] = {
-        (which, f): np.full((len(study.scenarios), len(designs), r), np.nan) for which in ANALYSES for f in FIELDS
+        (which, f): np.full((len(study.scenarios), len(designs), r), np.nan)
+        for which in ANALYSES for f in (*FIELDS, *DIAGNOSTICS)
     }
     methods: dict[str, str] = {}
     swept = sweep_scenarios(study) if offsets.size else []
@@ -230,8 +240,9 @@ def run_study(
             for which in ANALYSES:
                 arrays = entry[which]
                 assert isinstance(arrays, dict)
-                for f in FIELDS:
-                    per_replicate[(which, f)][s, d, sl] = arrays[f]
+                for f in (*FIELDS, *DIAGNOSTICS):
+                    if f in arrays:
+                        per_replicate[(which, f)][s, d, sl] = arrays[f]
                 methods[f"{which}:{design.label}"] = str(entry[f"{which}_method"])
             name = study.scenarios[s].name
             if name in drift_prob:
@@ -240,7 +251,7 @@ def run_study(
                 drift_prob[name][d, sl] = swept_arrays["prob_success"]
     provenance = dict(simulator.provenance())
     if study.analysis.prognostic_model == "digital_twin":
-        from trialsim.trial.twins import generator_for_twins
+        from trialsim.trial.prognostic_twins import generator_for_twins
 
         twin_source = generator_for_twins(simulator).provenance()
         provenance["twin_checkpoint_sha256"] = twin_source["checkpoint_sha256"]

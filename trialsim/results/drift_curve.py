@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 import xarray as xr
 
-from trialsim.pipeline import StudyRun
+from trialsim.results.run import StudyRun
 
 __all__ = ["budget", "drift_dataset", "drift_dim", "drift_summary", "sweep_pair", "tipping_point"]
 

@@ -7,7 +7,7 @@ from itertools import product
 import numpy as np
 import pandas as pd
 
-from trialsim.pipeline import ANALYSES, FIELDS, StudyRun
+from trialsim.results.run import ANALYSES, FIELDS, StudyRun, analysis_for
 
 
 def scenario_kind(run: StudyRun, index: int) -> str:
@@ -24,8 +24,8 @@ def oc_table(run: StudyRun) -> pd.DataFrame:
     ``power`` is the success rate; in null scenarios the same number is the type I
     error. Bias, RMSE and coverage are against the scenario's true effect.
     """
+    from trialsim.analysis.batch_analysis import BatchAnalysis
     from trialsim.analysis.operating import operating_characteristics
-    from trialsim.analysis.results import BatchAnalysis
 
     rows = []
     analyses = list(dict.fromkeys([*ANALYSES, *(k[0] for k in run.per_replicate)]))
@@ -38,9 +38,15 @@ def oc_table(run: StudyRun) -> pd.DataFrame:
             arrays["success"] = arrays["success"].astype(bool)
             truth = run.true_effects[scenario.name]
             oc = operating_characteristics(BatchAnalysis(**arrays, method=method, true_effect=truth), true_effect=truth)
+            spec = analysis_for(design, run.loaded.spec, which)
+            drift = scenario.drift or run.loaded.spec.synthetic_control.drift
             rows.append({
                 "analysis": which, "method": method, "scenario": scenario.name,
                 "scenario_kind": scenario_kind(run, s), "effect_scale": scenario.effect_scale,
+                "is_null": scenario.is_null, "drift_outcome_offset": drift.outcome_offset,
+                "drift_age_shift_years": drift.age_shift_years,
+                "borrowing": spec.borrowing.method if design.n_synthetic > 0 else "none",
+                "prognostic_adjustment": spec.prognostic_adjustment,
                 "true_effect": truth, "design": design.label, "n_control": design.n_control,
                 "n_treatment": design.n_treatment, "n_synthetic": design.n_synthetic, "n_total": design.total,
                 "replicates": int(oc["n_replicates"]),
@@ -56,14 +62,13 @@ def oc_table(run: StudyRun) -> pd.DataFrame:
 
 def _search_rows(run: StudyRun, table: pd.DataFrame) -> pd.DataFrame:
     """The OC table as design-search rows, plus one ``drift_null`` row per borrowing design and swept drift."""
-    from trialsim.results.drift import drift_dataset
+    from trialsim.results.drift_curve import drift_dataset
 
     spec = run.loaded.spec
     borrowing = np.where((table.n_synthetic > 0) & table.analysis.isin(["primary", "calibrated"]), spec.analysis.borrowing.method, "none")
     rows = table.assign(
         n_per_arm_control=table.n_control, n_per_arm_treatment=table.n_treatment,
-        prognostic_adjustment=table.method.str.contains(r"\+procova"), borrowing=borrowing,
-        pooled_sd=table.mean_pooled_sd, type1_error_mc_se=table.power_mc_se,
+        borrowing=borrowing, pooled_sd=table.mean_pooled_sd, type1_error_mc_se=table.power_mc_se,
     )
     ds = drift_dataset(run)
     if ds is None or "type1" not in ds:
@@ -164,7 +169,7 @@ def assurance_table(run: StudyRun, table: pd.DataFrame) -> list[dict[str, object
     from trialsim.analysis.operating import assurance
 
     spec = run.loaded.spec
-    plain = table[(table.analysis == "primary") & ~table.scenario_kind.str.startswith("drift")]
+    plain = table[(table.analysis == "primary") & (table.drift_outcome_offset == 0) & (table.drift_age_shift_years == 0)]
     expected = [run.true_effects[s.name] for s in run.scenarios if s.effect_scale == 1.0 and not s.drift]
     if not expected or expected[0] <= 0:
         return []

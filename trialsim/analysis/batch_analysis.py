@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -41,6 +42,9 @@ class BatchAnalysis:
         ``"<analysis method>[+procova][+<borrowing>]/<engine>"``.
     true_effect
         The batch's data-generating effect, carried for operating characteristics.
+    inference_data
+        One ArviZ ``InferenceData`` per replicate from the PyMC engine (empty for the
+        fast engine, which draws no samples).
     """
 
     effect_mean: np.ndarray
@@ -55,6 +59,7 @@ class BatchAnalysis:
     method: str
     true_effect: float = float("nan")
     pooled_sd: np.ndarray = field(default_factory=lambda: np.full(0, np.nan))
+    inference_data: tuple[Any, ...] = ()
 
     def __post_init__(self) -> None:
         if self.pooled_sd.shape != self.effect_mean.shape:

@@ -1,0 +1,5 @@
+"""``python -m trialsim``: the command line."""
+
+from trialsim.cli import main
+
+main()

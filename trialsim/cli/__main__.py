@@ -1,0 +1,5 @@
+"""``python -m trialsim.cli``: the command line."""
+
+from trialsim.cli.main import main
+
+main()
