@@ -29,7 +29,10 @@ commit() {
   n=$(ls $LIB/sims 2>/dev/null | grep -c '\.json$')
   for _ in 1 2 3 4 5 6 7 8 9 10; do
     [ -e "$(git rev-parse --git-dir)/index.lock" ] && { sleep 2; continue; }
-    git add $LIB/design.json $LIB/sims $LIB/solutions $LIB/metabolics $LIB/simulations.parquet $LIB/curves.parquet 2>/dev/null
+    # only paths that exist: one missing pathspec makes `git add` add nothing (v2 has no metabolics/)
+    for path in $LIB/design.json $LIB/sims $LIB/solutions $LIB/metabolics $LIB/simulations.parquet $LIB/curves.parquet; do
+      [ -e "$path" ] && git add "$path"
+    done
     git commit -q -m "library v$VERSION: $n sims" -- $LIB && break
     sleep 2
   done
