@@ -103,21 +103,10 @@ def nominal_guess_v2_path() -> Any:
 
 
 def add_metabolics(osim: Any, model: Any, *, body_mass_kg: float, time_cost_w_kg: float) -> None:
-    """Add a smoothed Bhargava 2004 component whose basal term carries the cost of time (W/kg)."""
-    metabolics = osim.Bhargava2004SmoothedMuscleMetabolics()
-    metabolics.setName(METABOLICS)
-    metabolics.set_use_smoothing(True)
-    metabolics.set_smoothing_type("tanh")
-    metabolics.set_velocity_smoothing(10.0)
-    metabolics.set_power_smoothing(10.0)
-    metabolics.set_heat_rate_smoothing(10.0)
-    metabolics.set_basal_coefficient(time_cost_w_kg)
-    metabolics.set_basal_exponent(1.0)
-    muscles = model.getMuscles()
-    for i in range(muscles.getSize()):
-        metabolics.addMuscle(muscles.get(i).getName(), muscles.get(i))
-    model.addComponent(metabolics)
-    model.finalizeConnections()
+    """Add the smoothed Bhargava 2004 component whose basal term carries the cost of time (W/kg)."""
+    from trialsim.musculoskeletal.metabolics import add_bhargava_metabolics
+
+    add_bhargava_metabolics(osim, model, name=METABOLICS, smoothed=True, basal_w_kg=time_cost_w_kg)
 
 
 def solve_free_speed(

@@ -101,9 +101,16 @@ def _base_design(n: int, *, seed: int) -> list[dict[str, Any]]:
 
 
 def _to_params(values: dict[str, float]) -> tuple[dict[str, float], float]:
+    factor = values.pop("speed_factor")
+    params = body_params(values)
+    return params, round(1.2 * params["height_m"] / 1.75 * factor, 4)
+
+
+def body_params(values: dict[str, float]) -> dict[str, float]:
+    """Design values (height, BMI, ``strength_all``/``strength_all_l`` shorthands, parameters)
+    → clipped, rounded physics parameters (``values`` loses its ``height_m`` and ``bmi``)."""
     height = values.pop("height_m")
     bmi = values.pop("bmi")
-    factor = values.pop("speed_factor")
     params = {"height_m": height, "body_mass_kg": float(np.clip(bmi * height**2, 20.0, 140.0))}
     for key, v in values.items():
         if key == "strength_all":
@@ -112,8 +119,7 @@ def _to_params(values: dict[str, float]) -> tuple[dict[str, float], float]:
             params.update({f"{s}_l": v for s in _STRENGTH})
         else:
             params[key] = v
-    params = {k: round(float(np.clip(v, PARAMETERS[k].low, PARAMETERS[k].high)), 4) for k, v in params.items()}
-    return params, round(1.2 * height / 1.75 * factor, 4)
+    return {k: round(float(np.clip(v, PARAMETERS[k].low, PARAMETERS[k].high)), 4) for k, v in params.items()}
 
 
 def sample_id(params: dict[str, float], speed_m_s: float, settings: dict[str, Any] | None = None) -> str:

@@ -62,6 +62,7 @@ from trialsim.musculoskeletal.library import (
     sample_id,
     solution_path,
 )
+from trialsim.musculoskeletal.library_design import body_params
 from trialsim.physiology.parameters import MUSCLE_GROUPS, PARAMETERS
 
 log = logging.getLogger(__name__)
@@ -118,7 +119,7 @@ def design(n: int, *, seed: int = 0) -> list[dict[str, Any]]:
         u = points[name][used[name]]
         used[name] += 1
         values = {key: lo + float(x) * (hi - lo) for (key, (lo, hi)), x in zip(PHENOTYPES[name].items(), u, strict=True)}
-        params = _to_params(values)
+        params = body_params(values)
         samples.append({"index": i, "phenotype": name, "params": params, "speed_m_s": None,
                         "id": body_id(params)})
     return samples
@@ -127,20 +128,6 @@ def design(n: int, *, seed: int = 0) -> list[dict[str, Any]]:
 def body_id(params: dict[str, float], speed_m_s: float | None = None) -> str:
     """sha256 of a v2 solve's inputs (``None`` speed = self-selected)."""
     return sample_id(params, -1.0 if speed_m_s is None else speed_m_s, {"library_version": LIBRARY_VERSION})
-
-
-def _to_params(values: dict[str, float]) -> dict[str, float]:
-    height = values.pop("height_m")
-    bmi = values.pop("bmi")
-    params = {"height_m": height, "body_mass_kg": float(np.clip(bmi * height**2, 20.0, 140.0))}
-    for key, v in values.items():
-        if key == "strength_all":
-            params.update({s: v for s in _STRENGTH})
-        elif key == "strength_all_l":
-            params.update({f"{s}_l": v for s in _STRENGTH})
-        else:
-            params[key] = v
-    return {k: round(float(np.clip(v, PARAMETERS[k].low, PARAMETERS[k].high)), 4) for k, v in params.items()}
 
 
 def _scaled(params: dict[str, float]) -> dict[str, float]:

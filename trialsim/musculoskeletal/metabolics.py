@@ -162,14 +162,27 @@ def metabolics_model(params: dict[str, float]) -> Any:
     from trialsim.musculoskeletal.gait import model_processor
 
     model = model_processor(params).process()
+    add_bhargava_metabolics(osim, model, name=COMPONENT_NAME, smoothed=False, basal_w_kg=0.0)
+    model.initSystem()
+    return model
+
+
+def add_bhargava_metabolics(osim: Any, model: Any, *, name: str, smoothed: bool, basal_w_kg: float) -> Any:
+    """Add OpenSim's Bhargava 2004 component on every muscle of ``model``; its basal term is
+    ``basal_w_kg`` × body mass (W). ``smoothed``: the tanh-smoothed form Moco can optimise."""
     metabolics = osim.Bhargava2004SmoothedMuscleMetabolics()
-    metabolics.setName(COMPONENT_NAME)
-    metabolics.set_use_smoothing(False)
-    metabolics.set_basal_coefficient(0.0)
+    metabolics.setName(name)
+    metabolics.set_use_smoothing(smoothed)
+    if smoothed:
+        metabolics.set_smoothing_type("tanh")
+        metabolics.set_velocity_smoothing(10.0)
+        metabolics.set_power_smoothing(10.0)
+        metabolics.set_heat_rate_smoothing(10.0)
+    metabolics.set_basal_coefficient(basal_w_kg)
+    metabolics.set_basal_exponent(1.0)
     muscles = model.getMuscles()
     for i in range(muscles.getSize()):
         metabolics.addMuscle(muscles.get(i).getName(), muscles.get(i))
     model.addComponent(metabolics)
     model.finalizeConnections()
-    model.initSystem()
-    return model
+    return metabolics

@@ -66,7 +66,6 @@ def _failure(request: dict[str, Any], reason: str, wall: float, status: str) -> 
 
 def solve_request(request: dict[str, Any]) -> dict[str, Any]:
     """The worker's job (runs inside the subprocess)."""
-    from trialsim.musculoskeletal.extract import extract
     from trialsim.musculoskeletal.gait import SolverSettings, solve_predictive, solve_tracking
 
     start = time.perf_counter()
@@ -94,9 +93,26 @@ def solve_request(request: dict[str, Any]) -> dict[str, Any]:
         "objective": outcome.objective, "iterations": outcome.iterations,
         "speed_m_s": speed, "full_cycle": outcome.full_cycle, "attempts": attempts,
     }
+    return _with_curves_and_measures(result, outcome, params, start)
+
+
+def _with_curves_and_measures(result: dict[str, Any], outcome: Any, params: dict[str, Any], start: float,
+                              *, v2: bool = False) -> dict[str, Any]:
+    """Add the solution's curves and measures (v2: its speed and energy too) and the wall time;
+    a trajectory whose extraction fails marks the result failed with the reason."""
+    from trialsim.musculoskeletal.extract import extract
+
     try:
+        if v2:
+            from trialsim.musculoskeletal.free_speed import solution_speed_m_s
+
+            result["speed_m_s"] = solution_speed_m_s(outcome.solution)
         curves, measures = extract(outcome.solution, outcome.model, full_cycle=outcome.full_cycle,
                                    body_mass_kg=float(params.get("body_mass_kg", 75.0)))
+        if v2:
+            from trialsim.musculoskeletal.free_speed import energy_measures
+
+            measures.update(energy_measures(outcome, params))
     except Exception as exc:  # a diverged trajectory can break event detection
         curves, measures = {}, {}
         result["success"] = False
@@ -109,12 +125,7 @@ def solve_request(request: dict[str, Any]) -> dict[str, Any]:
 def _solve_free_speed_request(request: dict[str, Any], start: float) -> dict[str, Any]:
     """Physics v2: one free-speed (or imposed-speed) energy-and-time solve, warm-started
     from the request's guess; if that fails, once more from the shipped nominal guess."""
-    from trialsim.musculoskeletal.extract import extract
-    from trialsim.musculoskeletal.free_speed import (
-        energy_measures,
-        solution_speed_m_s,
-        solve_free_speed,
-    )
+    from trialsim.musculoskeletal.free_speed import solve_free_speed
     from trialsim.musculoskeletal.gait import SolverSettings
 
     params = request["params"]
@@ -138,18 +149,7 @@ def _solve_free_speed_request(request: dict[str, Any], start: float) -> dict[str
         "objective": outcome.objective, "iterations": outcome.iterations, "full_cycle": outcome.full_cycle,
         "attempts": attempts, "speed_source": "self_selected" if speed is None else "imposed",
     }
-    try:
-        result["speed_m_s"] = solution_speed_m_s(outcome.solution)
-        curves, measures = extract(outcome.solution, outcome.model, full_cycle=outcome.full_cycle,
-                                   body_mass_kg=float(params.get("body_mass_kg", 75.0)))
-        measures.update(energy_measures(outcome, params))
-    except Exception as exc:  # a diverged trajectory can break event detection
-        curves, measures = {}, {}
-        result["success"] = False
-        result["failure_reason"] = (result["failure_reason"] + f"; extraction failed: {exc}").strip("; ")
-    result["curves"], result["measures"] = curves, measures
-    result["wall_time_s"] = time.perf_counter() - start
-    return result
+    return _with_curves_and_measures(result, outcome, params, start, v2=True)
 
 
 def _die_with_parent() -> None:
