@@ -30,16 +30,12 @@ def main() -> None:
     parser.add_argument("--library", default=None, help="library directory (default: the shipped one)")
     args = parser.parse_args()
 
-    from trialsim.generative.dataset import (
-        centre_speed_m_s,
-        group_folds,
-        load_training_data,
-        parameter_features,
-    )
-    from trialsim.generative.evaluate import physics_self_selected_speeds
+    from trialsim.generative.dataset import group_folds, load_training_data, parameter_features
     from trialsim.generative.simulator import GeneratorSimulator
+    from trialsim.generative.speed_model import physics_self_selected_speeds
     from trialsim.generative.train import TrainConfig, train_generator
     from trialsim.musculoskeletal.library import shipped_library_dir
+    from trialsim.physiology.parameters import centre_speed_m_s
 
     library = args.library or shipped_library_dir()
     data = load_training_data(library)

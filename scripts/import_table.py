@@ -43,12 +43,6 @@ LAYERS: list[tuple[str, str]] = [
     ("dashboard", "dashboard settings → `Study.replace`; URL parameter checks (no Streamlit import)"),
     ("cli", "the typer CLI: `main.py`, `physics.py`, `generator.py`, `sensors.py` (synth, fidelity)"),
 ]
-#: violations that came with the generator merge (#15, 09:54 UTC), listed so that any NEW one fails the test;
-#: each is a defect to fix (move ``centre_speed_m_s`` below population; break the generative cycle by moving
-#: ``physics_self_selected_speeds`` and ``_speed_direction`` out of evaluate/train), not an accepted design
-KNOWN_UPWARD = {"trialsim.population.calibration -> trialsim.generative.dataset"}
-KNOWN_CYCLES = [["trialsim.generative.checkpoint", "trialsim.generative.evaluate", "trialsim.generative.simulator",
-                 "trialsim.generative.speed_model", "trialsim.generative.train", "trialsim.generative.twin"]]
 #: the package root (lazy `Study`/`TrialResults` exports) and ``python -m trialsim`` sit above everything
 TOP = {"trialsim", "trialsim.__main__"}
 

@@ -43,14 +43,14 @@ def test_penalty_when_strength_would_slow_the_chosen_speed():
 
 
 def test_prior_directions_cover_weakness_contracture_and_pd():
-    from trialsim.generative.train import _speed_direction
+    from trialsim.generative.speed_model import speed_direction
 
-    assert _speed_direction("strength_plantarflexors_l") == 1.0
-    assert _speed_direction("neural_drive") == 1.0
+    assert speed_direction("strength_plantarflexors_l") == 1.0
+    assert speed_direction("neural_drive") == 1.0
     # shorter fibres (contracture) never speed a patient up: the physics slows (0.88 vs 1.20 m/s)
-    assert _speed_direction("fiber_length_knee_flexors") == 1.0
-    assert _speed_direction("passive_stiffness") == -1.0
-    assert _speed_direction("activation_time_scale") == -1.0
-    assert _speed_direction("height_m") is None
-    assert _speed_direction("vigour") == 1.0  # physics v2: more vigour never slows the chosen speed
-    assert _speed_direction("joint_rigidity") == -1.0
+    assert speed_direction("fiber_length_knee_flexors") == 1.0
+    assert speed_direction("passive_stiffness") == -1.0
+    assert speed_direction("activation_time_scale") == -1.0
+    assert speed_direction("height_m") is None
+    assert speed_direction("vigour") == 1.0  # physics v2: more vigour never slows the chosen speed
+    assert speed_direction("joint_rigidity") == -1.0

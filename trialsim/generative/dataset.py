@@ -41,7 +41,7 @@ from typing import Any
 import numpy as np
 
 from trialsim.errors import InputFileError
-from trialsim.physiology.parameters import PARAMETERS, PHYSICS_V2_PARAMETERS
+from trialsim.physiology.parameters import PARAMETERS, PHYSICS_V2_PARAMETERS, centre_speed_m_s
 
 #: parameters the physics uses (features of the generator); motor_noise only drives variability.
 #: The physics-v2 parameters (vigour, joint rigidity) are nominal throughout the v1 library the
@@ -53,14 +53,6 @@ SPEED_FEATURE = "log_relative_speed"
 TARGETS: tuple[str, ...] = (
     "log_stride_time_s", "stance_pct", "double_support_pct", "peak_knee_flexion_swing_deg", "log_work_rate_w_kg",
 )
-CENTRE_SPEED_PER_HEIGHT_1_S = 1.2 / 1.75  # the library's centre speed per metre of height
-
-
-def centre_speed_m_s(height_m: np.ndarray) -> np.ndarray:
-    """The library's speed at speed factor 1 for a height (1.2 m/s × H / 1.75 m)."""
-    return CENTRE_SPEED_PER_HEIGHT_1_S * np.asarray(height_m, dtype=float)
-
-
 def library_feature_names(params: dict[str, np.ndarray]) -> tuple[str, ...]:
     """The generator's inputs for a library: :data:`FEATURE_PARAMETERS`, plus any other physics
     parameter (``motor_noise`` aside) the library varies — physics v2's vigour and joint

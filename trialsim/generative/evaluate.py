@@ -28,13 +28,12 @@ from typing import Any
 import numpy as np
 
 from trialsim.generative.dataset import (
-    TARGETS,
     TrainingData,
-    centre_speed_m_s,
     group_folds,
     load_training_data,
     parameter_features,
 )
+from trialsim.physiology.parameters import centre_speed_m_s
 from trialsim.spec.names import GAIT_MEASURES
 
 log = logging.getLogger(__name__)
@@ -157,27 +156,12 @@ def cross_validated_predictions(
             "folds": k, "fold_models": fold_models}
 
 
-def physics_self_selected_speeds(data: TrainingData) -> dict[int, tuple[np.ndarray, float]]:
-    """Per body solved at ≥ 3 speeds: its rows and the physics' self-selected speed, by the
-    physics' own rule (:func:`~trialsim.musculoskeletal.measures.minimum_cost_speed` over the
-    body's solved speeds, clipped to them)."""
-    from trialsim.musculoskeletal.measures import minimum_cost_speed
-
-    cot = (np.exp(data.targets[:, TARGETS.index("log_work_rate_w_kg")]) + data.basal_rate_w_kg) / data.speed_m_s
-    out = {}
-    for body in np.unique(data.bodies):
-        rows = np.flatnonzero(data.bodies == body)
-        if len(rows) >= 3:
-            out[int(body)] = (rows, minimum_cost_speed(data.speed_m_s[rows], cot[rows]))
-    return out
-
-
 def speed_selection_fidelity(data: TrainingData, cv: dict[str, Any]) -> dict[str, Any]:
     """Held-out self-selected speed against the physics' (library v2: its free-speed solves;
-    v1: :func:`physics_self_selected_speeds`), from the fold model that never saw the body:
-    the typical body's speed (MAE, r, and the MAE of a constant predictor — the mean of the
+    v1: :func:`~trialsim.generative.speed_model.physics_self_selected_speeds`), from the fold
+    model that never saw the body: the typical body's speed (MAE, r, and the MAE of a constant predictor — the mean of the
     other folds' bodies), and one sampled body per held-out body (its speed SD vs the physics')."""
-    from trialsim.generative.speed_model import self_selected_targets
+    from trialsim.generative.speed_model import physics_self_selected_speeds, self_selected_targets
 
     rows, p, source = self_selected_targets(data)
     if len(rows) < 3:

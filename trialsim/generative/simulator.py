@@ -37,8 +37,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from trialsim.generative.checkpoint import GeneratorBundle
-from trialsim.generative.dataset import centre_speed_m_s, derived_measures, parameter_features
-from trialsim.physiology.parameters import PARAMETERS
+from trialsim.generative.dataset import derived_measures, parameter_features
+from trialsim.physiology.parameters import PARAMETERS, centre_speed_m_s
 from trialsim.spec.names import GAIT_MEASURES
 
 HEALTHY_STRIDE_TIME_CV_PCT = 1.6

@@ -6,7 +6,7 @@ A body's self-selected speed is learned directly from the library's self-selecte
   (``speed_source == "self_selected"``) give each body's chosen speed;
 - **library v1** (no such column): bodies solved at ≥ 3 imposed speeds (the speed
   siblings) give the physics' own choice, the minimum of the cost of transport through
-  them (:func:`trialsim.generative.evaluate.physics_self_selected_speeds`).
+  them (:func:`physics_self_selected_speeds`).
 
 Model (:class:`SpeedHead`): ``log(v / v_centre(H)) = c(θ) + a + b·θ + τ·u``, ``u ~ N(0, 1)``
 per body. ``c(θ)`` is the minimum of the flow's predicted cost of transport (``base =
@@ -15,7 +15,7 @@ directions of weakness, stiffness and contracture) or 0 (``base = "none"``); ``a
 a ridge regression on the scaled physics parameters ``θ`` whose coefficients
 keep the physics' directions (more strength, neural drive or fibre length never slows
 the chosen speed; more passive stiffness or activation time never speeds it up; the
-same shape prior as the flow's, :func:`trialsim.generative.train._speed_direction`),
+same shape prior as the flow's, :func:`speed_direction`),
 plus a **per-body random effect** ``τ·u``: the between-body variation the parameters do
 not explain. The ridge strength is chosen from a grid by grouped cross-validation
 inside the training bodies, and ``τ`` is the held-out RMS residual of that choice, so
@@ -30,17 +30,40 @@ from typing import Any
 
 import numpy as np
 
-from trialsim.generative.dataset import (
-    TrainingData,
-    centre_speed_m_s,
-    group_folds,
-)
+from trialsim.generative.dataset import TARGETS, TrainingData, group_folds
+from trialsim.physiology.parameters import centre_speed_m_s
 
 #: ridge strengths tried by the inner cross-validation
 RIDGE_GRID = (1.0, 3.0, 10.0, 30.0, 100.0)
 INNER_FOLDS = 5
 #: below this many bodies with a known self-selected speed no head is fitted
 MIN_BODIES = 8
+
+
+#: parameters that never speed up the self-selected speed (PD rigidity and bradykinesia:
+#: REFERENCE.md §3, gait speed lower by 0.17 m/s in PD)
+SLOWING_PARAMETERS = ("passive_stiffness", "activation_time_scale", "joint_rigidity")
+
+
+def speed_direction(name: str) -> float | None:
+    """+1: more of the parameter never slows the chosen speed; −1: never speeds it up.
+
+    Fibre lengths are +1 (contracture never speeds a patient up): the physics, for one body
+    with knee-flexor fibres × 0.75, selects 0.88 vs 1.20 m/s (musculoskeletal/README), but
+    the library's contracted bodies are also weak, stiff and small, and without this the
+    generator trained with speed siblings let hamstring contracture speed up (1.15 vs 1.11).
+
+    Used twice: the flow's speed-direction prior (:func:`trialsim.generative.train.speed_prior_for`)
+    and the sign bounds of the speed head's regression.
+
+    Examples
+    --------
+    >>> speed_direction("strength_plantarflexors"), speed_direction("passive_stiffness"), speed_direction("height_m")
+    (1.0, -1.0, None)
+    """
+    if name.startswith(("strength_", "fiber_length_")) or name in ("neural_drive", "vigour"):
+        return 1.0
+    return -1.0 if name in SLOWING_PARAMETERS else None
 
 
 @dataclass(frozen=True)
@@ -68,6 +91,21 @@ class SpeedHead:
                    float(meta["ridge"]), int(meta["n_bodies"]), str(meta["source"]), str(meta.get("base", "none")))
 
 
+def physics_self_selected_speeds(data: TrainingData) -> dict[int, tuple[np.ndarray, float]]:
+    """Per body solved at ≥ 3 speeds: its rows and the physics' self-selected speed, by the
+    physics' own rule (:func:`~trialsim.musculoskeletal.measures.minimum_cost_speed` over the
+    body's solved speeds, clipped to them)."""
+    from trialsim.musculoskeletal.measures import minimum_cost_speed
+
+    cot = (np.exp(data.targets[:, TARGETS.index("log_work_rate_w_kg")]) + data.basal_rate_w_kg) / data.speed_m_s
+    out = {}
+    for body in np.unique(data.bodies):
+        rows = np.flatnonzero(data.bodies == body)
+        if len(rows) >= 3:
+            out[int(body)] = (rows, minimum_cost_speed(data.speed_m_s[rows], cot[rows]))
+    return out
+
+
 def self_selected_targets(data: TrainingData) -> tuple[np.ndarray, np.ndarray, str]:
     """One row index per body with a known self-selected speed, that speed (m/s), and its source."""
     if data.self_selected.any():
@@ -75,19 +113,15 @@ def self_selected_targets(data: TrainingData) -> tuple[np.ndarray, np.ndarray, s
         _, first = np.unique(data.bodies[rows], return_index=True)
         rows = rows[np.sort(first)]
         return rows, data.speed_m_s[rows], "self_selected"
-    from trialsim.generative.evaluate import physics_self_selected_speeds
-
     bodies = physics_self_selected_speeds(data)
     rows = np.array([r[0] for r, _ in bodies.values()], dtype=int)
     return rows, np.array([v for _, v in bodies.values()], dtype=float), "cost_minimum_3_speeds"
 
 
 def _bounds(names: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray]:
-    from trialsim.generative.train import _speed_direction
-
     lo, hi = np.full(len(names) + 1, -np.inf), np.full(len(names) + 1, np.inf)
     for j, name in enumerate(names):
-        d = _speed_direction(name)
+        d = speed_direction(name)
         if d == 1.0:
             lo[j + 1] = 0.0
         elif d == -1.0:

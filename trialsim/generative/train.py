@@ -25,6 +25,7 @@ import numpy as np
 
 from trialsim.generative.checkpoint import GeneratorBundle
 from trialsim.generative.dataset import TARGETS, TrainingData, group_folds
+from trialsim.generative.speed_model import fit_speed_head, speed_direction
 
 log = logging.getLogger(__name__)
 
@@ -89,11 +90,6 @@ def deterministic_torch(threads: int) -> Iterator[None]:
         torch.set_num_threads(old_threads)
 
 
-#: parameters that never speed up the self-selected speed (PD rigidity and bradykinesia:
-#: REFERENCE.md §3, gait speed lower by 0.17 m/s in PD)
-SLOWING_PARAMETERS = ("passive_stiffness", "activation_time_scale", "joint_rigidity")
-
-
 @dataclass(frozen=True)
 class SpeedPrior:
     """What the speed-direction prior needs to know about the work-rate output."""
@@ -106,22 +102,9 @@ class SpeedPrior:
     log_basal: float           # log of the basal metabolic rate (W/kg)
 
 
-def _speed_direction(name: str) -> float | None:
-    """+1: more of the parameter never slows the chosen speed; −1: never speeds it up.
-
-    Fibre lengths are +1 (contracture never speeds a patient up): the physics, for one body
-    with knee-flexor fibres × 0.75, selects 0.88 vs 1.20 m/s (musculoskeletal/README), but
-    the library's contracted bodies are also weak, stiff and small, and without this the
-    generator trained with speed siblings let hamstring contracture speed up (1.15 vs 1.11).
-    """
-    if name.startswith(("strength_", "fiber_length_")) or name in ("neural_drive", "vigour"):
-        return 1.0
-    return -1.0 if name in SLOWING_PARAMETERS else None
-
-
 def speed_prior_for(data: TrainingData, codec_mean: np.ndarray, codec_sd: np.ndarray) -> SpeedPrior:
     """The constrained inputs with their directions, and the work-rate target's scaling."""
-    directions = {j: d for j, name in enumerate(data.feature_names) if (d := _speed_direction(name)) is not None}
+    directions = {j: d for j, name in enumerate(data.feature_names) if (d := speed_direction(name)) is not None}
     k = TARGETS.index("log_work_rate_w_kg")
     return SpeedPrior(tuple(directions), tuple(directions.values()), float(codec_mean[k]), float(codec_sd[k]),
                       float(np.log(data.basal_rate_w_kg)))
@@ -235,7 +218,6 @@ def train_generator(data: TrainingData, *, config: TrainConfig | None = None) ->
     import torch
 
     from trialsim.generative.model import GaitCodec
-    from trialsim.generative.speed_model import fit_speed_head
 
     cfg = config or TrainConfig()
     full = data

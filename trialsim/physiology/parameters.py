@@ -21,6 +21,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Final
 
+import numpy as np
+
 MUSCLE_GROUPS: Final[tuple[str, ...]] = (
     "hip_flexors",
     "hip_extensors",
@@ -94,6 +96,24 @@ CORE_PARAMETERS: Final[tuple[str, ...]] = tuple(
 def nominal_parameters() -> dict[str, float]:
     """Return every parameter at its nominal value."""
     return {name: p.nominal for name, p in PARAMETERS.items()}
+
+
+#: the simulation library's centre speed per metre of height (1.2 m/s at the nominal 1.75 m)
+CENTRE_SPEED_PER_HEIGHT_1_S: Final[float] = 1.2 / 1.75
+
+
+def centre_speed_m_s(height_m: np.ndarray) -> np.ndarray:
+    """The library's speed at speed factor 1 for a height (1.2 m/s × H / 1.75 m).
+
+    The generator's speed feature and the population's speed preference are both relative
+    to it (``log(v / centre_speed_m_s(H))``).
+
+    Examples
+    --------
+    >>> round(float(centre_speed_m_s(np.array(1.75))), 3)
+    1.2
+    """
+    return CENTRE_SPEED_PER_HEIGHT_1_S * np.asarray(height_m, dtype=float)
 
 
 def side_value(params: dict[str, float], kind: str, group: str, side: str) -> float:

@@ -26,7 +26,7 @@ from typing import Any
 import numpy as np
 
 from trialsim.errors import InputFileError
-from trialsim.generative.dataset import centre_speed_m_s
+from trialsim.physiology.parameters import centre_speed_m_s
 from trialsim.population.sampling import draw_candidates
 from trialsim.seeding import stream
 from trialsim.spec.cohort import CalibrationTarget, CohortSpec
