@@ -70,6 +70,10 @@ NOMINAL_GUESS_HEIGHT_M = 1.75
 #: 70-year-old chose 1.58 m/s, 139 steps/min, with a 2.3 BW heel-strike peak at the
 #: calibration's cost of time (BENCHMARKS.md); re-calibrating for them is open work
 COMPLIANT_ACHILLES = False
+#: weight of the excitation-rate term Σ(u − a)² per metre (rapid force development costs
+#: energy: van der Zee & Kuo 2021, J Exp Biol 224:jeb233965; Doke & Kuo 2007, J Exp Biol
+#: 210:2390); 0 = not in the objective (see BENCHMARKS.md, physics v2 stance experiments)
+ACTIVATION_RATE_WEIGHT = 0.0
 
 
 #: Achilles tendon strain at maximum isometric force for soleus and gastrocnemius:
@@ -119,6 +123,7 @@ def solve_free_speed(
     time_cost_w_kg: float | None = None,
     speed_m_s: float | None = None,
     compliant_achilles: bool = COMPLIANT_ACHILLES,
+    activation_rate_weight: float | None = None,
 ) -> SolveOutcome:
     """One predictive solve with free duration and no speed constraint.
 
@@ -144,7 +149,8 @@ def solve_free_speed(
     start = time.perf_counter()
     study, model, full = build_study(params, settings=settings, guess=guess, guess_height_m=guess_height_m,
                                      full_cycle=full_cycle, time_cost_w_kg=time_cost_w_kg, speed_m_s=speed_m_s,
-                                     compliant_achilles=compliant_achilles)
+                                     compliant_achilles=compliant_achilles,
+                                     activation_rate_weight=activation_rate_weight)
     solution = study.solve()
     return _outcome(study, solution, model, start, full)
 
@@ -159,6 +165,7 @@ def build_study(
     time_cost_w_kg: float | None = None,
     speed_m_s: float | None = None,
     compliant_achilles: bool = COMPLIANT_ACHILLES,
+    activation_rate_weight: float | None = None,
 ) -> tuple[Any, Any, bool]:
     """The Moco study of :func:`solve_free_speed`, guess set, not solved: ``(study, model, full_cycle)``."""
     import opensim as osim
@@ -197,6 +204,9 @@ def build_study(
     effort.setExponent(3)
     effort.setDivideByDisplacement(True)
     problem.addGoal(effort)
+    rate_weight = ACTIVATION_RATE_WEIGHT if activation_rate_weight is None else activation_rate_weight
+    if rate_weight > 0.0:
+        add_activation_rate_goals(osim, problem, model, rate_weight)
 
     solver = study.initCasADiSolver()
     _configure_solver(solver, settings)
@@ -212,6 +222,21 @@ def build_study(
     traj = _adapt_guess(solver, guess, scale=scale, speed_m_s=guess_speed, full_cycle=full, guess_scale=guess_scale)
     solver.setGuess(traj)
     return study, model, full
+
+
+def add_activation_rate_goals(osim: Any, problem: Any, model: Any, weight: float) -> None:
+    """One goal per muscle: weight · ∫(excitation − activation)² dt / D (a rate-of-activation cost:
+    with first-order activation dynamics ȧ ∝ u − a)."""
+    muscles = model.getMuscles()
+    for i in range(muscles.getSize()):
+        path = muscles.get(i).getAbsolutePathString()
+        goal = osim.MocoOutputGoal(f"activation_rate_{muscles.get(i).getName()}", weight)
+        goal.setOutputPath(f"{path}|excitation")
+        goal.setSecondOutputPath(f"{path}|activation")
+        goal.setOperation("subtraction")
+        goal.setExponent(2)
+        goal.setDivideByDisplacement(True)
+        problem.addGoal(goal)
 
 
 def solution_speed_m_s(solution: Any) -> float:

@@ -1,0 +1,196 @@
+"""What moves stance (and the vertical GRF) in the free-speed solve: one body, one variant per solve.
+
+    .venv/bin/python benchmarks/physics_stance.py                   # every variant, ≈ 40 core-min
+    .venv/bin/python benchmarks/physics_stance.py base mtp mesh40   # some of them
+
+Issue #14 asks for stance 59–65 % (Bovi et al. 2011: 62.6 ± 2.0 %) and a vertical GRF with
+two ≈ 1.05 BW peaks; the shipped v2 body stands 56–58 % in every phenotype but stroke and
+lands with a 1.7–1.8 BW heel-strike spike. This script records what each candidate fix
+does on the nominal body (40 y, 1.75 m, 75 kg: the parameter registry's nominal), one
+free-speed solve each (library settings: mesh 20, tolerance 1e-2, ≤ 600 iterations, from
+the shipped v2 guess), each in its own subprocess so that no variant leaks into the next:
+
+- ``base``: the shipped body and objective;
+- ``k0.5``: contact sphere stiffness × 0.5; ``d5``: Hunt–Crossley dissipation 2 → 5 s/m;
+- ``heelr0.05``: heel sphere radius 0.035 → 0.05 m (same sole height);
+- ``mtp``: a toes segment on a metatarsophalangeal pin joint at the metatarsal-head sphere,
+  passive 25 N·m/rad and 2 N·m·s/rad (Falisse, Afschrift & De Groote 2022, PLoS ONE
+  17:e0256311, PredSim settings), toes 15 % of the foot's mass, the toe-tip sphere on it;
+- ``achilles``: compliant soleus/gastrocnemius tendons (``free_speed.make_achilles_compliant``);
+- ``effort1.5`` / ``effort6``: the Σu³ effort weight 3 → 1.5 / 6;
+- ``arate30`` / ``arate100``: plus an activation-rate cost w·Σ∫(u − a)² dt / D
+  (``free_speed.add_activation_rate_goals``; rapid force development costs energy, van der
+  Zee & Kuo 2021);
+- ``mesh40``: 40 mesh intervals per half cycle instead of 20 (is stance a resolution artefact?).
+
+Variants combine with ``+`` (``mtp+achilles``). Prints one JSON line per variant and a
+markdown table. Nothing here is tuned to pass: a variant that does not reach the target
+is reported as it is.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import subprocess
+import sys
+import time
+from typing import Any
+
+VARIANTS = ("base", "k0.5", "d5", "heelr0.05", "mtp", "achilles", "mtp+achilles", "effort1.5", "effort6",
+            "arate30", "arate100", "mesh40")
+MEASURES = ("gait_speed_m_s", "cadence_steps_min", "stance_pct", "double_support_pct",
+            "peak_knee_flexion_swing_deg", "knee_flexion_initial_contact_deg")
+
+
+def install_toe_joint(model_mod: Any, *, stiffness_nm_rad: float = 25.0, damping_nms_rad: float = 2.0) -> None:
+    """Patch the model builder (in this process only): toes on an MTP pin joint (Falisse 2022)."""
+    original_skeleton = model_mod._skeleton
+    toe_x = dict((name, x) for name, x, _ in model_mod.CONTACT_SPHERES)["toe"]
+
+    def skeleton(osim: Any, body: Any) -> Any:
+        model = original_skeleton(osim, body)
+        s = body.length_scale
+        for side in model_mod.SIDES:
+            calcn = model.getBodySet().get(f"calcn_{side}")
+            toes_mass = 0.15 * body.foot.mass_kg
+            calcn.setMass(body.foot.mass_kg - toes_mass)
+            toes = osim.Body(f"toes_{side}", toes_mass, osim.Vec3(0.02 * s, 0, 0),
+                             model_mod._inertia(osim, toes_mass * (0.025 * s) ** 2))
+            model.addBody(toes)
+            at = osim.Vec3(toe_x * s, -body.ankle_height_m + model_mod.TOE_RADIUS_M, 0)
+            joint = osim.PinJoint(f"mtp_{side}", calcn, at, osim.Vec3(0), toes, osim.Vec3(0), osim.Vec3(0))
+            coord = joint.updCoordinate()
+            coord.setName(f"mtp_angle_{side}")
+            coord.setRangeMin(math.radians(-45))
+            coord.setRangeMax(math.radians(60))
+            model.addJoint(joint)
+            spring = osim.SpringGeneralizedForce(f"mtp_angle_{side}")
+            spring.setName(f"mtp_passive_{side}")
+            spring.setStiffness(stiffness_nm_rad)
+            spring.setViscosity(damping_nms_rad)
+            spring.setRestLength(0.0)
+            model.addForce(spring)
+        return model
+
+    def contacts(osim: Any, model: Any, body: Any) -> None:
+        s = body.length_scale
+        floor = osim.ContactHalfSpace(osim.Vec3(0), osim.Vec3(0, 0, -math.pi / 2), model.getGround(), "floor")
+        model.addContactGeometry(floor)
+        for side in model_mod.SIDES:
+            for where, x_nominal, radius in model_mod.CONTACT_SPHERES:
+                if where == "toes":
+                    frame = model.getBodySet().get(f"toes_{side}")
+                    at = osim.Vec3((x_nominal - toe_x) * s, radius - model_mod.TOE_RADIUS_M, 0)
+                else:
+                    frame = model.getBodySet().get(f"calcn_{side}")
+                    at = osim.Vec3(x_nominal * s, -body.ankle_height_m + radius, 0)
+                sphere = osim.ContactSphere(radius, at, frame, f"{where}_{side}")
+                model.addContactGeometry(sphere)
+                force = osim.SmoothSphereHalfSpaceForce(f"contact_{where}_{side}", sphere, floor)
+                c = model_mod.CONTACT
+                force.set_stiffness(c["stiffness"])
+                force.set_dissipation(c["dissipation"])
+                force.set_static_friction(c["static_friction"])
+                force.set_dynamic_friction(c["dynamic_friction"])
+                force.set_viscous_friction(c["viscous_friction"])
+                force.set_transition_velocity(c["transition_velocity"])
+                force.set_hertz_smoothing(300.0)
+                force.set_hunt_crossley_smoothing(50.0)
+                model.addForce(force)
+
+    model_mod._skeleton, model_mod._add_contacts = skeleton, contacts
+
+
+def configure(variant: str) -> tuple[dict[str, Any], int]:
+    """Apply a variant in this process; returns solve keyword arguments and the mesh."""
+    import trialsim.musculoskeletal.free_speed as free_speed
+    import trialsim.musculoskeletal.model as model_mod
+
+    kwargs: dict[str, Any] = {}
+    mesh = 20
+    spheres = list(model_mod.CONTACT_SPHERES)
+    for part in variant.split("+"):
+        if part == "base":
+            continue
+        if part.startswith("k"):
+            model_mod.CONTACT["stiffness"] *= float(part[1:])
+        elif part.startswith("d"):
+            model_mod.CONTACT["dissipation"] = float(part[1:])
+        elif part.startswith("heelr"):
+            spheres[0] = (spheres[0][0], spheres[0][1], float(part[5:]))
+        elif part == "mtp":
+            install_toe_joint(model_mod)
+        elif part == "achilles":
+            kwargs["compliant_achilles"] = True
+        elif part.startswith("effort"):
+            free_speed.EFFORT_WEIGHT = float(part[6:])
+        elif part.startswith("arate"):
+            kwargs["activation_rate_weight"] = float(part[5:])
+        elif part.startswith("mesh"):
+            mesh = int(part[4:])
+        else:
+            raise SystemExit(f"error: unknown variant part {part!r}; known: {', '.join(VARIANTS)}")
+    model_mod.CONTACT_SPHERES = tuple(spheres)
+    return kwargs, mesh
+
+
+def grf_peaks_bw(curve: list[float]) -> tuple[float, float, float]:
+    """First peak, mid-stance trough and second peak of one stance's vertical GRF (BW); the
+    curve starts at heel strike (``gait_cycle_pct`` 0)."""
+    stance = [x for x in curve[: next((i for i, x in enumerate(curve) if x <= 0.03), len(curve))]]
+    last = len(stance) - 1
+    mid = last // 2
+    return (max(stance[: mid + 1]), min(stance[mid // 2: mid + (last - mid) // 2 + 1]), max(stance[mid:]))
+
+
+def solve_variant(variant: str) -> dict[str, Any]:
+    """One free-speed solve of the nominal body with ``variant`` applied (in this process)."""
+    from trialsim.musculoskeletal.free_speed import solve_free_speed
+    from trialsim.musculoskeletal.gait import SolverSettings
+    from trialsim.musculoskeletal.runner import _with_curves_and_measures
+
+    kwargs, mesh = configure(variant)
+    cpu = time.process_time()
+    start = time.perf_counter()
+    settings = SolverSettings(mesh_intervals=mesh, tolerance=1e-2, max_iterations=600)
+    outcome = solve_free_speed({}, settings=settings, **kwargs)
+    result = _with_curves_and_measures({"failure_reason": "", "success": outcome.success}, outcome, {}, start, v2=True)
+    row: dict[str, Any] = {"variant": variant, "success": bool(result["success"]), "iterations": outcome.iterations,
+                           "core_s": round(time.process_time() - cpu)}
+    row.update({k: round(float(result["measures"][k]), 3) for k in MEASURES if k in result["measures"]})
+    if result["curves"]:
+        row["grf_peak1_trough_peak2_bw"] = [round(x, 2) for x in grf_peaks_bw(result["curves"]["grf_vertical_r_bw"])]
+    return row
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("variants", nargs="*", default=list(VARIANTS))
+    parser.add_argument("--one", action="store_true", help=argparse.SUPPRESS)  # child process: one variant
+    args = parser.parse_args()
+    if args.one:
+        print(json.dumps(solve_variant(args.variants[0])), flush=True)
+        return
+    rows = []
+    for variant in args.variants:
+        done = subprocess.run([sys.executable, __file__, "--one", variant], capture_output=True, text=True, check=False)
+        lines = [line for line in done.stdout.splitlines() if line.startswith("{")]
+        row = json.loads(lines[-1]) if lines else {"variant": variant, "success": False,
+                                                   "error": (done.stderr.strip().splitlines() or ["no output"])[-1]}
+        print(json.dumps(row), flush=True)
+        rows.append(row)
+    print("| variant | converged | speed m/s | cadence | stance % | double support % | swing knee ° | "
+          "knee at contact ° | vGRF peak 1 / trough / peak 2 (BW) | iterations | core-s |")
+    print("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
+    for r in rows:
+        grf = " / ".join(f"{x:.2f}" for x in r.get("grf_peak1_trough_peak2_bw", [])) or "–"
+        cells = [f"{r[k]:.3g}" if k in r else "–" for k in MEASURES]
+        print(f"| {r['variant']} | {r['success']} | {' | '.join(cells)} | {grf} | {r.get('iterations', '–')} | {r.get('core_s', '–')} |")
+    stance_ok = [r["variant"] for r in rows if r.get("stance_pct", 0.0) >= 59.0]
+    print(f"variants_with_stance_at_least_59_pct: {', '.join(stance_ok) or 'none'}")
+
+
+if __name__ == "__main__":
+    main()
