@@ -21,6 +21,13 @@ Sources
   H&Y 2.5 mean). The global ``passive_stiffness`` is kept for the v1 generator, which was
   trained on it; the v2 library holds PD passive stiffness to 1.0–1.3 (Tan et al. 2016,
   Mov Disord: PD muscle is not passively stiffer) and models rigidity at the joints.
+  Motor noise (stride-to-stride timing variability) rises 0.8 % per UPDRS III point, so
+  that at H&Y 2–2.5 (UPDRS III ≈ 26–32) stride-time CV is ≈ 1.2 × that of age-matched
+  controls: Frenkel-Toledo et al. 2005 (J NeuroEng Rehabil 2:23, Table 2; 36 PD on
+  medication, H&Y 2–2.5, overground at comfortable speed) report 2.24 ± 0.74 % vs
+  1.94 ± 0.36 % in controls (ratio 1.15; swing-time CV 3.27 vs 2.80 %); Hausdorff 2009
+  (Chaos 19:026113): higher in PD, most in fallers and freezers. (The former 3 % per
+  point gave ≈ 1.8 × at H&Y 2, above every published ON-medication figure.)
 - Cerebral palsy: weakness (~50–70 % of typical strength, Wiley & Damiano 1998,
   Dev Med Child Neurol 40:100), short hamstrings/plantar-flexors (contracture) and
   spasticity, worse with GMFCS level.
@@ -42,6 +49,8 @@ from trialsim.physiology.parameters import MUSCLE_GROUPS, PARAMETERS
 #: mean MDS-UPDRS III by Hoehn & Yahr stage (Skorvanek 2017, rounded)
 UPDRS_BY_HOEHN_YAHR: dict[float, float] = {1.0: 14.0, 1.5: 19.0, 2.0: 26.0, 2.5: 32.0, 3.0: 40.0, 4.0: 52.0, 5.0: 62.0}
 UPDRS_SD_WITHIN_STAGE = 6.0
+#: rise of motor noise per MDS-UPDRS III point (Frenkel-Toledo 2005; module docs)
+PD_MOTOR_NOISE_PER_UPDRS = 0.008
 
 #: between-patient log-SD of each parameter at fixed covariates (unexplained variation)
 BETWEEN_PATIENT_LOG_SD: dict[str, float] = {
@@ -73,7 +82,7 @@ def parkinsons_effects(updrs_iii: np.ndarray) -> dict[str, np.ndarray]:
         "neural_drive": 1.0 - 0.0028 * u,
         "passive_stiffness": 1.0 + 0.02 * u,
         "activation_time_scale": 1.0 + 0.006 * u,
-        "motor_noise": 1.0 + 0.03 * u,
+        "motor_noise": 1.0 + PD_MOTOR_NOISE_PER_UPDRS * u,
         "strength_all": 1.0 - 0.002 * u,
         "vigour": 1.0 - 0.006 * u,
         "joint_rigidity": u / 32.0,

@@ -6,11 +6,15 @@
   (the reference model); the generator's own curves are used when it gives them.
 - :func:`variability_traits`: the patient's stride-series structure. DFA α
   ``0.90 − 0.08·(motor_noise − 1)`` (± 0.05 between people, limits 0.5–0.98):
-  ≈ 0.9 in healthy adults, ≈ 0.8 at the motor noise of moderate PD (Hausdorff 2009,
+  ≈ 0.9 in healthy adults, lower with more motor noise (Hausdorff 2009,
   Chaos 19:026113: healthy 0.75–1.0, lower in PD). Left/right swing asymmetry
   ``N(0, 0.025·motor_noise)`` (Plotnik et al. 2005: swing asymmetry ≈ 2–3 % in
   controls, ≈ 5–6 % in PD); after a stroke, towards the paretic side
-  (:func:`variability_traits`).
+  (:func:`variability_traits`). Since PD's motor noise was brought to the published
+  stride-time CV (``physiology.disease``: ≈ 1.2–1.4 at H&Y 2–3, was ≈ 1.8–2.3), these
+  two formulas give PD α ≈ 0.87 and asymmetry SD ≈ 0.03 — barely apart from
+  controls: PD's lower α and doubled asymmetry are not carried by motor noise alone
+  (open: a PD-specific bilateral-coordination trait).
 """
 
 from __future__ import annotations
