@@ -139,7 +139,8 @@ def configure(variant: str) -> tuple[dict[str, Any], int]:
 def grf_peaks_bw(curve: list[float]) -> tuple[float, float, float]:
     """First peak, mid-stance trough and second peak of one stance's vertical GRF (BW); the
     curve starts at heel strike (``gait_cycle_pct`` 0)."""
-    stance = [x for x in curve[: next((i for i, x in enumerate(curve) if x <= 0.03), len(curve))]]
+    start = next((i for i, x in enumerate(curve) if x > 0.03), 0)  # the first sample can sit at the threshold
+    stance = list(curve[start: next((i for i, x in enumerate(curve) if i > start and x <= 0.03), len(curve))])
     last = len(stance) - 1
     mid = last // 2
     return (max(stance[: mid + 1]), min(stance[mid // 2: mid + (last - mid) // 2 + 1]), max(stance[mid:]))
