@@ -152,7 +152,7 @@ def sample_command(
 def evaluate_command(
     library: Annotated[Path, typer.Argument(help="simulation library directory")],
     checkpoint: Annotated[Path, typer.Argument(help="generator checkpoint (.pt)")],
-    folds: Annotated[int, typer.Option(help="cross-validation folds (each solve held out once)", min=2, max=50)] = 5,
+    folds: Annotated[int, typer.Option(help="cross-validation folds, grouped by body (a body's solves are held out together, each once)", min=2, max=50)] = 5,
     seed: Annotated[int, typer.Option(help="seed of the fold split and predictive draws", min=0)] = 0,
     out: Annotated[Path | None, typer.Option(help="write the figures as JSON here")] = None,
     twin: Annotated[bool, typer.Option(help="also measure digital-twin interval coverage")] = True,
