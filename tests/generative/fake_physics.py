@@ -49,3 +49,22 @@ def fake_physics_solve(params, speed_m_s, settings, timeout_s):
                          "peak_knee_flexion_swing_deg": knee, "effort_per_m": effort,
                          "cost_of_transport": (work_rate + basal) / speed_m_s},
             "curves": curves}
+
+
+def toy_self_selected_speed_m_s(params, index: int) -> float:
+    """The toy physics' chosen speed of a body: its cost-of-transport minimum (``rel = (4k/3)^(1/3.5)``
+    with ``k`` the toy's effort capacity), faster with more vigour, slower with joint rigidity,
+    and a deterministic per-body part the parameters do not explain (≈ 4 % log-SD)."""
+    p = {"height_m": 1.75, "neural_drive": 1.0, "passive_stiffness": 1.0, "vigour": 1.0, "joint_rigidity": 0.0}
+    p.update(params)
+    strength = np.mean([p.get(f"strength_{g}", 1.0) for g in ("plantarflexors", "hip_extensors", "hip_flexors")])
+    k = (strength * p["neural_drive"]) ** 1.5 / p["passive_stiffness"] ** 0.3
+    rel = (4.0 * k / 3.0) ** (1.0 / 3.5) * p["vigour"] ** 0.25 * (1.0 - 0.05 * p["joint_rigidity"])
+    return float(1.2 * p["height_m"] / 1.75 * rel * math.exp(0.04 * math.sin(7.3 * index)))
+
+
+def fake_body_solve_v2(sample, settings, timeout_s, out_dir, solution_file):
+    """TEST-ONLY library-v2 body solve: the toy physics at the body's own chosen speed
+    (``toy_self_selected_speed_m_s``), or at an imposed speed for a sibling."""
+    speed = sample["speed_m_s"] or toy_self_selected_speed_m_s(sample["params"], sample["index"])
+    return {**fake_physics_solve(sample["params"], speed, settings, timeout_s), "speed_m_s": speed}

@@ -117,7 +117,7 @@ def test_a_v2_library_trains_speed_as_an_output(sibling_library, tmp_path, toy_c
     res = CliRunner().invoke(app, ["generator", "train", str(v2), "--out", str(tmp_path / "v2.pt"), "--steps", "40",
                                    "--speed-head", "1"])
     assert res.exit_code == 0, res.output
-    assert "chosen speed learned from 40 bodies (self_selected)" in res.output
+    assert "chosen speed learned directly from 40 bodies (self_selected" in res.output
     from trialsim.generative.loader import load_generator
 
     gen = load_generator(tmp_path / "v2.pt")

@@ -38,6 +38,7 @@ import numpy as np
 
 from trialsim.generative.checkpoint import GeneratorBundle
 from trialsim.generative.dataset import derived_measures, parameter_features
+from trialsim.generative.speed_model import clip_log_relative_speed
 from trialsim.physiology.parameters import PARAMETERS, centre_speed_m_s
 from trialsim.spec.names import GAIT_MEASURES
 
@@ -46,8 +47,6 @@ SLOW_WALK_CV_GAIN = 0.6
 DAY_TO_DAY_LOG_SD = 0.035
 DAY_TO_DAY_CV_LOG_SD = 0.15
 SPEED_GRID_POINTS = 25
-#: a learned self-selected speed may leave the library's speed range by at most this (log)
-SPEED_MARGIN_LOG = 0.1
 #: extra input accepted beside the physics parameters: an imposed speed (m/s)
 SPEED_KEY = "speed_m_s"
 #: extra input: a patient's own standard-normal speed effect (persistent across visits)
@@ -186,8 +185,7 @@ class GeneratorSimulator:
 
     def clip_log_relative_speed(self, log_rel: np.ndarray) -> np.ndarray:
         """A learned speed kept within the library's relative speeds (± ``SPEED_MARGIN_LOG``)."""
-        lo, hi = self.bundle.log_relative_speed_range
-        return np.clip(log_rel, lo - SPEED_MARGIN_LOG, hi + SPEED_MARGIN_LOG)
+        return clip_log_relative_speed(log_rel, self.bundle.log_relative_speed_range)
 
     def generate(
         self, params: Mapping[str, np.ndarray], *, rng: np.random.Generator | None = None,

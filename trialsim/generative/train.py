@@ -25,7 +25,12 @@ import numpy as np
 
 from trialsim.generative.checkpoint import GeneratorBundle
 from trialsim.generative.dataset import TARGETS, TrainingData, group_folds
-from trialsim.generative.speed_model import fit_speed_head, speed_direction
+from trialsim.generative.speed_model import (
+    fit_speed_head,
+    flow_speed_range,
+    resolve_speed_head,
+    speed_direction,
+)
 
 log = logging.getLogger(__name__)
 
@@ -72,7 +77,10 @@ class TrainConfig:
     #: correction and the random effect. Measured on the 394-solve library (43 bodies, 5-fold
     #: grouped; BENCHMARKS.md): 1 ranks bodies best but drops the physics' stiffness and
     #: contracture responses (their coefficients hit the sign bound 0); 2 keeps them.
-    speed_head: int = 2
+    #: ``-1`` = automatic (:func:`~trialsim.generative.speed_model.resolve_speed_head`): 1 on a
+    #: library with free-speed solves (v2: one solve per body, so the flow's cost minimum is not
+    #: identified), else 2 (v1, what the shipped checkpoint records)
+    speed_head: int = -1
 
 
 @contextlib.contextmanager
@@ -236,17 +244,18 @@ def train_generator(data: TrainingData, *, config: TrainConfig | None = None) ->
                 sigma = torch.exp(flow.loc_scale(torch.as_tensor(x, dtype=torch.float32))[1]).mean(0).numpy()
             inflation = np.maximum(1.0, 1.0 / sigma)
         flow.inflation.copy_(torch.as_tensor(inflation, dtype=torch.float32))
-    rel = x[:, -1] / 2.0
+    speed_head = resolve_speed_head(cfg.speed_head, full)
     bundle = GeneratorBundle(
         codec=codec, flow=flow, curve_names=data.curve_names, gait_cycle_pct=data.gait_cycle_pct,
         basal_rate_w_kg=data.basal_rate_w_kg,
-        log_relative_speed_range=(float(rel.min()), float(rel.max())),
+        log_relative_speed_range=flow_speed_range(full, speed_siblings=cfg.speed_siblings),
         library_sha256=data.library_sha256, n_train=data.n,
-        config={**asdict(cfg), "n_coupling_used": n_coupling}, feature_names=data.feature_names,
+        config={**asdict(cfg), "n_coupling_used": n_coupling, "speed_head_used": speed_head},
+        feature_names=data.feature_names,
     )
-    if cfg.speed_head:
+    if speed_head:
         base = None
-        if cfg.speed_head == 2:
+        if speed_head == 2:
             from trialsim.generative.dataset import parameter_features
             from trialsim.generative.simulator import GeneratorSimulator
 
