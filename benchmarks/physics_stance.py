@@ -86,19 +86,7 @@ def install_toe_joint(model_mod: Any, *, stiffness_nm_rad: float = 25.0, damping
                 else:
                     frame = model.getBodySet().get(f"calcn_{side}")
                     at = osim.Vec3(x_nominal * s, -body.ankle_height_m + radius, 0)
-                sphere = osim.ContactSphere(radius, at, frame, f"{where}_{side}")
-                model.addContactGeometry(sphere)
-                force = osim.SmoothSphereHalfSpaceForce(f"contact_{where}_{side}", sphere, floor)
-                c = model_mod.CONTACT
-                force.set_stiffness(c["stiffness"])
-                force.set_dissipation(c["dissipation"])
-                force.set_static_friction(c["static_friction"])
-                force.set_dynamic_friction(c["dynamic_friction"])
-                force.set_viscous_friction(c["viscous_friction"])
-                force.set_transition_velocity(c["transition_velocity"])
-                force.set_hertz_smoothing(300.0)
-                force.set_hunt_crossley_smoothing(50.0)
-                model.addForce(force)
+                model_mod.add_sphere_contact(osim, model, floor, frame, f"{where}_{side}", at, radius)
 
     model_mod._skeleton, model_mod._add_contacts = skeleton, contacts
 

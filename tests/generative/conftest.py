@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from fake_physics import fake_physics_solve
+from fake_physics import fake_body_solve_v2, fake_physics_solve
 
 from trialsim.generative.train import TrainConfig
 
@@ -30,6 +30,16 @@ def toy_library(tmp_path_factory):
 
     out = tmp_path_factory.mktemp("toy_library")
     build_library(out, n=60, workers=0, solve_fn=fake_physics_solve)
+    return out
+
+
+@pytest.fixture(scope="session")
+def v2_library(tmp_path_factory):
+    """A toy library v2 (32 bodies, one free-speed fake solve each)."""
+    from trialsim.musculoskeletal.library_v2 import build_library_v2
+
+    out = tmp_path_factory.mktemp("toy_library_v2")
+    build_library_v2(out, n=32, workers=0, solve_fn=fake_body_solve_v2)
     return out
 
 

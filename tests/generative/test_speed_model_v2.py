@@ -20,17 +20,6 @@ CHEAP = TrainConfig(steps=30, calibration_folds=2)
 
 
 @pytest.fixture(scope="module")
-def v2_library(tmp_path_factory):
-    from fake_physics import fake_body_solve_v2
-
-    from trialsim.musculoskeletal.library_v2 import build_library_v2
-
-    out = tmp_path_factory.mktemp("toy_library_v2")
-    build_library_v2(out, n=32, workers=0, solve_fn=fake_body_solve_v2)
-    return out
-
-
-@pytest.fixture(scope="module")
 def v2_data(v2_library):
     return load_training_data(v2_library)
 

@@ -228,19 +228,25 @@ def _add_contacts(osim: Any, model: Any, body: Anthropometry) -> None:
     for side in SIDES:
         calcn = model.getBodySet().get(f"calcn_{side}")
         for where, x_nominal, radius in CONTACT_SPHERES:
-            x = x_nominal * s
-            sphere = osim.ContactSphere(radius, osim.Vec3(x, -body.ankle_height_m + radius, 0), calcn, f"{where}_{side}")
-            model.addContactGeometry(sphere)
-            force = osim.SmoothSphereHalfSpaceForce(f"contact_{where}_{side}", sphere, floor)
-            force.set_stiffness(CONTACT["stiffness"])
-            force.set_dissipation(CONTACT["dissipation"])
-            force.set_static_friction(CONTACT["static_friction"])
-            force.set_dynamic_friction(CONTACT["dynamic_friction"])
-            force.set_viscous_friction(CONTACT["viscous_friction"])
-            force.set_transition_velocity(CONTACT["transition_velocity"])
-            force.set_hertz_smoothing(300.0)
-            force.set_hunt_crossley_smoothing(50.0)
-            model.addForce(force)
+            at = osim.Vec3(x_nominal * s, -body.ankle_height_m + radius, 0)
+            add_sphere_contact(osim, model, floor, calcn, f"{where}_{side}", at, radius)
+
+
+def add_sphere_contact(osim: Any, model: Any, floor: Any, frame: Any, name: str, location: Any, radius_m: float) -> None:
+    """A contact sphere ``name`` on ``frame`` at ``location`` and its smooth Hunt–Crossley force
+    against ``floor`` (``contact_<name>``), with the :data:`CONTACT` parameters."""
+    sphere = osim.ContactSphere(radius_m, location, frame, name)
+    model.addContactGeometry(sphere)
+    force = osim.SmoothSphereHalfSpaceForce(f"contact_{name}", sphere, floor)
+    force.set_stiffness(CONTACT["stiffness"])
+    force.set_dissipation(CONTACT["dissipation"])
+    force.set_static_friction(CONTACT["static_friction"])
+    force.set_dynamic_friction(CONTACT["dynamic_friction"])
+    force.set_viscous_friction(CONTACT["viscous_friction"])
+    force.set_transition_velocity(CONTACT["transition_velocity"])
+    force.set_hertz_smoothing(300.0)
+    force.set_hunt_crossley_smoothing(50.0)
+    model.addForce(force)
 
 
 def _add_muscles(osim: Any, model: Any, body: Anthropometry, p: dict[str, float]) -> None:
