@@ -36,7 +36,7 @@ LAYERS: list[tuple[str, str]] = [
     ("datasets", "`synth` (labelled synthetic sensor datasets: `trialsim synth`), `fidelity` + `fidelity_html` "
                  "(real vs synthetic recordings: `trialsim fidelity`)"),
     ("analysis", "fast exact/Laplace engine, PyMC engine (registry `engines.py`; ArviZ diagnostics), borrowing (robust MAP in σ units, ESS capped at the synthetic controls), prior ESS, drift sweep, design search on MC bounds, PROCOVA, MMRM, frequentist references"),
-    ("results", "the run stage: `run.py` (simulate + analyse every scenario × design), `adaptive.py` (more replicates while unclear), `tables.py` (OC table, recommendation; `calibration.py`, `uncertainty.py`), `drift_curve.py` (`/drift`, tipping points), `levers.py` (PROCOVA gain, variance check), `store.py` (DataTree, summary, manifest), `assemble.py`"),
+    ("results", "the run stage: `run.py` (simulate + analyse every scenario × design), `adaptive.py` (more replicates while unclear), `tables.py` (OC table, recommendation; `calibration.py`, `uncertainty.py`), `drift_curve.py` (`/drift`, tipping points), `levers.py` (PROCOVA gain, variance check), `store.py` (DataTree, summary, manifest), `assemble.py`, `crosscheck.py` (a generator study re-run on `reference`: `/simulator_crosscheck`)"),
     ("plotting", "`prepare.py` (tidy frames) → `static.py` (matplotlib) and `interactive_results.py` (plotly); `namespace.py` (`results.plot`)"),
     ("report", "the simulation report (HTML, PDF); reads results, never computes"),
     ("api", "`Study`, `TrialResults` (the public API) and `workflow.py` (atomic, resumable run directory)"),

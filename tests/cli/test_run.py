@@ -177,3 +177,19 @@ def test_schema_command(tmp_path: Path, capsys, monkeypatch) -> None:
     assert code == 0
     schema = json.loads((tmp_path / "study.schema.json").read_text())
     assert "arms" in schema["properties"]
+
+
+def test_crosscheck_line_states_the_reference_recommendation() -> None:
+    from trialsim.cli.main import crosscheck_line
+
+    assert crosscheck_line({"simulator": "reference"}) is None
+    entry = {"simulator": "reference", "primary_simulator": "generator", "primary_checkpoint_sha256": "ab" * 32,
+             "recommended_design": {"found": True, "design": "c40_t40_s60", "n_total": 80.0, "power": 0.861,
+                                    "conventional_n_total": 120.0}}
+    line = crosscheck_line({"simulator_crosscheck": entry})
+    assert line is not None
+    assert line.startswith("cross-check: on the reference simulator (same seed and design) the rule recommends "
+                           "c40_t40_s60 (80 concurrent patients; power 0.86); conventional trial 120 patients")
+    assert "abababababababab…" in line
+    entry["recommended_design"] = {"found": False, "conventional_n_total": None}
+    assert "recommends no design in the grid (the generator's" in str(crosscheck_line({"simulator_crosscheck": entry}))

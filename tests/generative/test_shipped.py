@@ -45,12 +45,146 @@ def test_generates_finite_gait_for_a_cohort():
     assert (out["gait_speed_m_s"] < 2.5).all()
 
 
-def test_a_study_runs_on_the_generator():
+SMALL = ROOT / "tests/data/studies/small_pd.yaml"
+#: replicates of the generator runs below (enough for non-trivial success rates, small enough for CI)
+REPLICATES = 8
+
+
+@pytest.fixture(scope="module")
+def on_generator():  # type: ignore[no-untyped-def]
+    """small_pd on the generator, with the reference cross-check (the default)."""
     from trialsim import Study
 
-    results = Study.from_yaml(ROOT / "tests/data/studies/small_pd.yaml").replace(simulator="generator").run(replicates=4)
+    return Study.from_yaml(SMALL).replace(simulator="generator").run(replicates=REPLICATES)
+
+
+def test_a_study_runs_on_the_generator(on_generator) -> None:  # type: ignore[no-untyped-def]
+    results = on_generator
     assert results.summary["simulator"] == "generator"
     assert "simulator_checkpoint_sha256" in results.provenance
+
+
+def test_the_primary_numbers_are_the_same_bit_for_bit_with_and_without_the_crosscheck(on_generator) -> None:  # type: ignore[no-untyped-def]
+    """Issue #15: the reference cross-check is run after the primary run and never changes it."""
+    import xarray as xr
+
+    from trialsim import Study
+
+    plain = Study.from_yaml(SMALL).replace(simulator="generator").run(replicates=REPLICATES, cross_check=False)
+    assert plain.simulator_crosscheck is None
+    assert "simulator_crosscheck" not in plain.summary
+    assert "simulator_crosscheck" not in plain.tree.children
+    assert set(on_generator.tree.children) == set(plain.tree.children) | {"simulator_crosscheck"}
+    for group in plain.tree.children:
+        xr.testing.assert_identical(on_generator.tree[group].to_dataset(), plain.tree[group].to_dataset())
+    assert {k: v for k, v in on_generator.summary.items() if k != "simulator_crosscheck"} == plain.summary
+    timing = "wall_time_s"
+    assert {k: v for k, v in on_generator.provenance.items() if k != timing} == {
+        k: v for k, v in plain.provenance.items() if k != timing}
+    # the cross-check's generator side is the run's own /oc, not a recomputation
+    check = on_generator.tree["simulator_crosscheck"].to_dataset().sel(simulator="generator")
+    oc = on_generator.tree["oc"].to_dataset().sel(analysis="primary")
+    for name in ("power", "power_mc_se", "type1_error", "bias", "coverage"):
+        np.testing.assert_array_equal(check[name].transpose("scenario", "design").values,
+                                      oc[name].sel(scenario=check.scenario, design=check.design)
+                                      .transpose("scenario", "design").values, err_msg=name)
+
+
+def test_the_crosscheck_is_the_same_study_on_the_reference_simulator(on_generator) -> None:  # type: ignore[no-untyped-def]
+    """Same seed, designs, scenarios and replicates: the cross-check equals a plain reference run, number for number
+    (so it is deterministic), and its recommendation is the reference run's."""
+    from trialsim import Study
+
+    reference = Study.from_yaml(SMALL).run(replicates=REPLICATES)
+    assert reference.summary["simulator"] == "reference"
+    assert reference.simulator_crosscheck is None
+    check = on_generator.tree["simulator_crosscheck"].to_dataset()
+    assert list(check.simulator.values) == ["generator", "reference"]
+    assert list(check.role.values) == ["primary", "cross-check"]
+    ref = reference.tree["oc"].to_dataset().sel(analysis="primary")
+    for name in ("power", "power_mc_se", "type1_error", "bias", "rmse", "coverage"):
+        np.testing.assert_array_equal(check[name].sel(simulator="reference").transpose("scenario", "design").values,
+                                      ref[name].sel(scenario=check.scenario, design=check.design)
+                                      .transpose("scenario", "design").values, err_msg=name)
+    np.testing.assert_array_equal(check.true_effect.sel(simulator="reference").values,
+                                  ref.true_effect.sel(scenario=check.scenario).values)
+    entry = on_generator.summary["simulator_crosscheck"]
+    assert entry["simulator"] == "reference"
+    assert entry["replicates"] == REPLICATES
+    assert entry["seed"] == reference.summary["seed"]
+    rec = reference.recommended
+    assert entry["recommended_design"]["found"] == bool(rec.get("found"))
+    assert entry["recommended_design"]["design"] == (rec.get("design") if rec.get("found") else None)
+    assert entry["recommended_design"]["conventional_n_total"] == reference.recommended["conventional_n_total"]
+    assert [(d["scenario"], d["design"], d["power"]) for d in entry["designs"]] == [
+        (d["scenario"], d["design"], d["power"]) for d in reference.summary["designs"]]
+    table = on_generator.simulator_crosscheck
+    assert table is not None
+    assert len(table) == 2 * check.sizes["scenario"] * check.sizes["design"]
+    assert set(table.simulator) == {"generator", "reference"}
+
+
+@pytest.fixture(scope="module")
+def generator_run_dir(tmp_path_factory):  # type: ignore[no-untyped-def]
+    """``trialsim run`` of small_pd with ``simulator: generator`` (as a user would), and what it printed."""
+    import shutil
+    import subprocess
+    import sys
+
+    root = tmp_path_factory.mktemp("generator_study")
+    (root / "studies").mkdir()
+    shutil.copytree(ROOT / "tests/data/cohorts", root / "cohorts")
+    study = root / "studies" / "small_pd_generator.yaml"
+    study.write_text(SMALL.read_text() + "simulator: generator\n")
+    out = root / "run"
+    proc = subprocess.run([sys.executable, "-m", "trialsim.cli", "run", str(study), "--out", str(out), "--replicates",
+                           str(REPLICATES), "--quiet"], cwd=ROOT, capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    return out, proc.stdout
+
+
+def test_results_nc_records_the_checkpoint_hash_and_the_crosscheck(generator_run_dir) -> None:  # type: ignore[no-untyped-def]
+    from trialsim import TrialResults
+
+    out, _ = generator_run_dir
+    sha = hashlib.sha256(default_checkpoint_path().read_bytes()).hexdigest()
+    results = TrialResults.open(out)
+    assert results.provenance["simulator_checkpoint_sha256"] == sha
+    check = results.tree["simulator_crosscheck"].to_dataset()
+    assert check.attrs["primary_checkpoint_sha256"] == sha
+    assert check.attrs["crosscheck_simulator"] == "reference"
+    assert check.attrs["seed"] == "11"
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["simulator_crosscheck"]["primary_checkpoint_sha256"] == sha
+    assert results.simulator_crosscheck is not None
+
+
+def test_the_report_shows_both_simulators_side_by_side(generator_run_dir) -> None:  # type: ignore[no-untyped-def]
+    import xarray as xr
+
+    from tests.report.support import html_tables, section_text
+
+    out, printed = generator_run_dir
+    page = (out / "report.html").read_text(encoding="utf-8")
+    tables = html_tables(page)
+    header, *body = tables["table-simulator_crosscheck"]
+    for label in ("P(success), generator", "P(success), reference", "bias, generator", "bias, reference",
+                  "true effect, generator", "true effect, reference"):
+        assert label in header, label
+    check = xr.open_datatree(out / "results.nc", engine="h5netcdf")["simulator_crosscheck"].to_dataset()
+    assert len(body) == check.sizes["scenario"] * check.sizes["design"]
+    col = {name: i for i, name in enumerate(header)}
+    for row in body:
+        at = check.sel(scenario=row[col["scenario"]], design=row[col["design"]])
+        for sim in ("generator", "reference"):
+            assert row[col[f"P(success), {sim}"]] == f"{float(at.power.sel(simulator=sim)):.3f}"
+    recs = tables["table-simulator_crosscheck_recommendation"]
+    assert [r[0] for r in recs[1:]] == ["generator", "reference"]
+    text = section_text(page, "oc")
+    assert "6.1 Simulator cross-check" in text
+    assert str(check.attrs["primary_checkpoint_sha256"]) in text
+    assert (out / "tables" / "simulator_crosscheck.csv").is_file()
+    assert "cross-check: on the reference simulator (same seed and design)" in printed
 
 
 def _speed(gen, **params: float) -> float:  # type: ignore[no-untyped-def]

@@ -262,3 +262,15 @@ def test_tree_and_summary_of_different_runs_are_refused(run_dir: Path, summary: 
     tree = xr.open_datatree(run_dir / "results.nc", engine="h5netcdf").load()
     with pytest.raises(IntegrityError, match="different runs"):
         build_report(tree, {**summary, "config_sha256": "0" * 64})
+
+
+def test_a_reference_run_has_no_simulator_crosscheck(run_dir: Path, page: str, summary: dict) -> None:
+    """The cross-check (issue #15) compares another simulator with ``reference``: a run on ``reference`` says so
+    and stores, prints and tabulates no second simulator."""
+    assert summary["simulator"] == "reference"
+    assert "simulator_crosscheck" not in summary
+    assert "simulator_crosscheck" not in xr.open_datatree(run_dir / "results.nc", engine="h5netcdf").children
+    assert "table-simulator_crosscheck" not in html_tables(page)
+    text = section_text(page, "oc")
+    assert "6.1 Simulator cross-check" in text
+    assert "used the reference simulator, the cross-check simulator itself" in text

@@ -203,6 +203,7 @@ class Study:
         progress: bool | Callable[[int, int], None] = False,
         checkpoint: Path | None = None,
         example_posteriors: bool = False,
+        cross_check: bool = True,
         command: str = "",
     ) -> TrialResults:
         """Simulate and analyse every scenario × design; the results stay in memory until saved.
@@ -214,6 +215,10 @@ class Study:
         the example trials with NUTS (PyMC) and keeps their draws and ArviZ diagnostics
         (R-hat, ESS, divergences) for ``results.plot.example_posteriors()`` and the report.
         For NUTS on every replicate, use ``study.replace(engine="pymc").run(replicates=5)``.
+        ``cross_check``: a study on the generator is also run, with the same seed, designs and
+        replicates, on the closed-form ``reference`` simulator, and both simulators' operating
+        characteristics are kept side by side (``results.simulator_crosscheck``, the report);
+        the primary numbers are the same with or without it. Ignored for ``reference`` studies.
 
         Examples
         --------
@@ -223,6 +228,7 @@ class Study:
         from trialsim.api.trial_results import TrialResults
         from trialsim.results.adaptive import add_replicates_while_unclear
         from trialsim.results.assemble import assemble_results
+        from trialsim.results.crosscheck import add_crosscheck, needs_crosscheck
         from trialsim.results.run import run_study
 
         study = self.replace(replicates=replicates, seed=seed)
@@ -233,6 +239,9 @@ class Study:
                                            quiet=progress is not True)
         tree, summary = assemble_results(run, command=command or f"Study.from_yaml({self.loaded.source!r}).run()",
                                          example_posteriors_nuts=example_posteriors)
+        if cross_check and needs_crosscheck(study.spec.simulator):
+            tree, summary = add_crosscheck(tree, summary, run, workers=workers, scheduler=scheduler,
+                                           checkpoint=checkpoint, quiet=progress is not True)
         return TrialResults(tree, summary)
 
     def example_trials(self, *, scenario: str, design: str, n_trials: int = 3) -> xr.Dataset:

@@ -114,6 +114,25 @@ class TrialResults:
         """
         return drift_frame(self._tree)
 
+    @cached_property
+    def simulator_crosscheck(self) -> pd.DataFrame | None:
+        """The same study on the closed-form ``reference`` simulator beside the primary simulator's, or None.
+
+        One row per simulator × scenario × design (primary analysis) with ``role``
+        (``primary`` / ``cross-check``), ``power``, ``power_mc_se``, ``type1_error``, ``bias``,
+        ``rmse``, ``coverage``, the simulator's ``true_effect`` and its recommendation
+        (``recommended_design``, ``recommended_n_total``, ``conventional_n_total``). None when
+        the run used ``reference`` itself or ran without the cross-check; the generator
+        checkpoint's sha256 is ``provenance["simulator_checkpoint_sha256"]``.
+        """
+        if "simulator_crosscheck" not in self._tree.children:
+            return None
+        ds = self._tree["simulator_crosscheck"].to_dataset()
+        per_simulator = [v for v in ds.data_vars if ds[v].dims == ("simulator",)]
+        frame = ds.drop_vars(per_simulator).to_dataframe().reset_index()
+        extra = ds[per_simulator].to_dataframe().reset_index().drop(columns="role")
+        return frame.merge(extra, on="simulator", how="left")
+
     @property
     def examples(self) -> xr.Dataset:
         """Patient-level data of a few simulated trials (trial × patient × visit)."""

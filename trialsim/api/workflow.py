@@ -31,6 +31,7 @@ def execute_study(
     force: bool = False,
     quiet: bool = False,
     example_posteriors: bool = False,
+    cross_check: bool = True,
     command: str = "",
 ) -> TrialResults:
     """Run ``study`` and write ``out/{results.nc, summary.json, oc.csv, report.html, manifest.json}``."""
@@ -50,7 +51,7 @@ def execute_study(
     (partial / "tasks").mkdir(parents=True, exist_ok=True)
     marker.write_text(json.dumps(fingerprint))
     results = study.run(workers=workers, scheduler=scheduler, checkpoint=partial / "tasks", progress=not quiet,
-                        example_posteriors=example_posteriors, command=command)
+                        example_posteriors=example_posteriors, cross_check=cross_check, command=command)
     results.save(out, force=True, report="html")
     shutil.rmtree(partial, ignore_errors=True)
     return results

@@ -35,6 +35,21 @@ def recommendation_line(rec: dict[str, object]) -> str:
     return f"no design met the criteria: {rec.get('reason')}"
 
 
+def crosscheck_line(summary: dict[str, object]) -> str | None:
+    """One line: what the same study recommends on the ``reference`` simulator (None without a cross-check)."""
+    check = summary.get("simulator_crosscheck")
+    if not isinstance(check, dict):
+        return None
+    rec = check.get("recommended_design") or {}
+    found = (f"{rec['design']} ({rec['n_total']:.0f} concurrent patients; power {rec['power']:.2f})" if rec.get("found")
+             else "no design in the grid")
+    conv = rec.get("conventional_n_total")
+    return (f"cross-check: on the {check['simulator']} simulator (same seed and design) the rule recommends {found}"
+            + (f"; conventional trial {conv:.0f} patients" if conv is not None else "")
+            + f" (the {check['primary_simulator']}'s result is above; checkpoint sha256 "
+            f"{str(check.get('primary_checkpoint_sha256', ''))[:16]}…; report section 6.1)")
+
+
 def _fail(message: str) -> None:
     raise TrialsimError(message)
 
@@ -127,6 +142,7 @@ def run(
     force: Annotated[bool, typer.Option(help="replace an existing output directory")] = False,
     quiet: Annotated[bool, typer.Option(help="no progress bars")] = False,
     example_posteriors: Annotated[bool, typer.Option(help="also fit the example trials with NUTS (PyMC; ArviZ diagnostics in the report)")] = False,
+    cross_check: Annotated[bool, typer.Option(help="a study on the generator is also run on the reference simulator, shown side by side")] = True,
 ) -> None:
     """Run a study end to end: results.nc, summary.json, report.html in OUT."""
     from trialsim.api.study import Study
@@ -139,11 +155,17 @@ def run(
         parts += ["--seed", str(seed)]
     if example_posteriors:
         parts += ["--example-posteriors"]
+    if not cross_check:
+        parts += ["--no-cross-check"]
     results = execute_study(
         Study.from_yaml(study), out, replicates=replicates, seed=seed, workers=workers, scheduler=scheduler,
-        resume=resume, force=force, quiet=quiet, example_posteriors=example_posteriors, command=shlex.join(parts),
+        resume=resume, force=force, quiet=quiet, example_posteriors=example_posteriors, cross_check=cross_check,
+        command=shlex.join(parts),
     )
     typer.echo(recommendation_line(results.recommended))
+    line = crosscheck_line(results.summary)
+    if line:
+        typer.echo(line)
     typer.echo(f"report: {out / 'report.html'}")
 
 

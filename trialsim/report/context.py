@@ -42,6 +42,8 @@ class RunData:
     #: NUTS fits of the example trials (draws, ArviZ diagnostics), when the run made them
     posteriors: xr.Dataset | None = None
     diagnostics: xr.Dataset | None = None
+    #: ``/simulator_crosscheck``: the same study on the ``reference`` simulator beside this run's (None when absent)
+    crosscheck: xr.Dataset | None = None
 
     @property
     def simulator(self) -> str:
@@ -92,6 +94,7 @@ def read_run(tree: xr.DataTree, summary: dict[str, Any]) -> RunData:
         drift=tree["drift"].to_dataset() if "drift" in tree.children else None,
         tree=tree, posteriors=tree["posteriors"].to_dataset() if "posteriors" in tree.children else None,
         diagnostics=tree["diagnostics"].to_dataset() if "diagnostics" in tree.children else None,
+        crosscheck=tree["simulator_crosscheck"].to_dataset() if "simulator_crosscheck" in tree.children else None,
     )
 
 

@@ -32,6 +32,7 @@ from trialsim.report.blocks import (
     table,
 )
 from trialsim.report.context import RunData, null_rows, read_run, walkthrough
+from trialsim.report.crosscheck_section import crosscheck_blocks
 from trialsim.report.drift_section import lever_blocks
 from trialsim.report.model_section import REFERENCE_NOTICE, model_section
 
@@ -224,6 +225,7 @@ def oc_section(data: RunData) -> Section:
         section.add(Paragraph("No null scenario in the grid: type I error is not assessed.", "warning"))
     rows = data.oc[data.oc.analysis == "primary"].set_index(["scenario", "design"]).loc[list(zip(p.scenario, p.design, strict=True))].reset_index()
     section.add(figure("bias_coverage", "Bias (±1.96 MC SE) and coverage of the 95 % interval, primary analysis.", bias_coverage(rows)))
+    section.add(*crosscheck_blocks(data))
     return section
 
 
@@ -308,6 +310,10 @@ def _preamble(data: RunData) -> list[Paragraph | Table]:
     blocks.append(Paragraph(str(rec.get("statement", "")).capitalize() + ".", "note"))
     if data.simulator == "reference":
         blocks.append(Paragraph(REFERENCE_NOTICE, "warning"))
+    elif data.crosscheck is not None:
+        ref = data.summary.get("simulator_crosscheck", {}).get("recommended_design", {})
+        blocks.append(Paragraph(f"Cross-check: the same study on the closed-form **reference** simulator recommends "
+                                f"{ref.get('design') or 'no design in the grid'} (section 6.1, side by side)."))
     return blocks
 
 

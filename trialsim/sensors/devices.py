@@ -30,9 +30,11 @@ trials of thousands of patients.
 Where a device has a signal path (:mod:`.signal_devices`: insoles, ankle-IMU timing,
 phone video), ``measure``'s figures are calibrated to it (``tests/sensors/
 test_signal_devices.py``, figures in BENCHMARKS.md, "device error from signals"):
-the relative bias is the signal path's (threshold event detection reads stance
-1.8 % short and double support 8.6 % short; cleaning turns and outlier strides reads the
-stride-time CV ≈ 7 % low over a 60 s walk (5.5–8.5 % in runs of 150–180 patients); video reads step length 6 % short (30 fps and smoothing miss the extreme ankle
+the relative bias is the signal path's (threshold event detection, with the insole's
+contact timing of :mod:`.insoles`, reads stance 1.9 % short and double support 9.4 %
+short; cleaning turns and outlier strides reads the stride-time CV 3–6 % low over a 60 s
+walk (3.3 % over 180 patients, 6.1 % over the test's 40, 2026-12-02; 5.5–8.5 % before
+the insole's 3 ms heel-strike jitter added ≈ 4 ms of stride noise); video reads step length 6 % short (30 fps and smoothing miss the extreme ankle
 separation) and peak
 swing knee flexion 12 % high), and the noise SD is the larger of the literature figure
 above and the signal path's (real devices have error sources the signal models lack:
@@ -83,9 +85,9 @@ DEVICES: dict[str, Device] = {
         "insoles", "pressure insoles (vertical force under each foot, continuous walk)",
         {
             "gait_speed_m_s": MeasureError(0.0, 0.05), "cadence_steps_min": MeasureError(0.0, 0.8),
-            "stride_time_s": MeasureError(0.0, 0.01), "stride_time_cv_pct": MeasureError(-0.07, 0.39),
-            "stance_pct": MeasureError(-0.018, 1.0), "swing_pct": MeasureError(0.031, 1.0),
-            "double_support_pct": MeasureError(-0.086, 1.5),
+            "stride_time_s": MeasureError(0.0, 0.01), "stride_time_cv_pct": MeasureError(-0.033, 0.39),
+            "stance_pct": MeasureError(-0.019, 1.0), "swing_pct": MeasureError(0.033, 1.0),
+            "double_support_pct": MeasureError(-0.094, 1.5),
         },
     ),
     "imu_ankle": Device(

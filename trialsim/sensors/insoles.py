@@ -15,6 +15,29 @@ log-SD 0.2: insole totals read 0.8–1.9 × body weight in gaitpdb) and a gain p
 (log-SD 0.25: sensor-to-sensor variation and placement under the foot, an assumption),
 so the total's shape differs from the true force's. Sampled at 100 Hz.
 
+**Contact timing.** An insole's contact does not start and end exactly when the foot's
+contact with the floor does: each stance is stretched between the insole's own heel
+strike and toe off, the true events plus a per-event offset (:class:`ContactTiming`,
+default :data:`CONTACT_TIMING`); the detector's threshold then reads them as a real
+insole's would. The only published per-event figures found for an in-shoe force sensor
+against a force platform with both sign and SD are Hausdorff, Ladin & Wei 1995 (J Biomech
+28(3):347–351, abstract; the group that later recorded gaitpdb): in-shoe footswitches (a
+commercial force transducer, no custom footwear) vs a force platform, 10 adults × 30
+steps at slow, normal and fast walking (N = 300): start of stance 0 ± 3 ms (all within
+±10 ms), end of stance −1 ± 8 ms (within ±22 ms). So the default offsets are 0 and −1 ms
+with SDs 3 and 8 ms, independent per event: toe off read through a force threshold is
+the noisier event. Caveats: those SDs are of the difference between two detectors (the
+platform's own threshold included), and a footswitch is not the gaitpdb's Ultraflex
+insole. Not modelled, for want of signed per-event figures: that insoles read stance
+*longer* than force platforms (PMC6453056, 39 adults over two force platforms: "less
+than 10 %", abstract, no per-event split); Catalfamo, Moser, Ghoussayni & Ewins 2008
+(Gait Posture 28(3):420–426, F-Scan, 10 adults) give only absolute differences: 42 ± 11
+/ 37 ± 11 ms at initial contact / foot off with the built-in force threshold, 22 ± 9 /
+10 ± 4 ms by loaded area; and a conference abstract ("Comparison of kinetic and
+kinematic data common to insole pressure and forceplate systems", 6 adults) found
+contact time 3–9 % *shorter* with the insoles (onset at 2.5 N/cm²). The sources
+disagree on the sign of a mean offset, so only Hausdorff's is used.
+
 :func:`insole_measures` reads the gait measures back from the totals alone with the
 event detection of :mod:`.events` (the same code ``trialsim fidelity`` uses on real
 recordings); its error against the truth is the device's error (``tests/sensors``
@@ -23,7 +46,7 @@ reports it next to ``DEVICES["insoles"]``).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -45,6 +68,34 @@ SENSOR_GAIN_LOG_SD = 0.25
 CALIBRATION_LOG_SD = 0.2
 G = 9.80665
 MEASURES = ("stride_time_s", "stride_time_cv_pct", "cadence_steps_min", "stance_pct", "swing_pct", "double_support_pct")
+
+
+@dataclass(frozen=True)
+class ContactTiming:
+    """Per-event offset of the insole's contact from the foot's (s): mean and SD at heel strike and toe off."""
+
+    heel_strike_offset_s: float
+    heel_strike_sd_s: float
+    toe_off_offset_s: float
+    toe_off_sd_s: float
+
+    def read(self, heel_strike_s: np.ndarray, toe_off_s: np.ndarray, z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The insole's heel strikes and toe offs of stances ``i`` (``z``: ``(2, len(toe_off_s))`` standard normals).
+
+        Examples
+        --------
+        >>> hs, to = CONTACT_TIMING.read(np.array([0.0, 1.1]), np.array([0.7]), np.zeros((2, 1)))
+        >>> float(hs[0]), round(float(to[0]), 3)
+        (0.0, 0.699)
+        """
+        n = len(toe_off_s)
+        hs = heel_strike_s[:n] + self.heel_strike_offset_s + self.heel_strike_sd_s * z[0, :n]
+        to = toe_off_s + self.toe_off_offset_s + self.toe_off_sd_s * z[1, :n]
+        return hs, np.maximum(to, hs + 0.02)
+
+
+CONTACT_TIMING = ContactTiming(heel_strike_offset_s=0.0, heel_strike_sd_s=0.003, toe_off_offset_s=-0.001, toe_off_sd_s=0.008)
+NO_TIMING_ERROR = replace(CONTACT_TIMING, heel_strike_offset_s=0.0, heel_strike_sd_s=0.0, toe_off_offset_s=0.0, toe_off_sd_s=0.0)
 
 
 @dataclass(frozen=True)
@@ -98,13 +149,21 @@ def _foot(
 def record_insoles(
     walk: Walk, *, body_mass_kg: float, height_m: float, rng: np.random.Generator,
     shape_r: np.ndarray | None = None, shape_l: np.ndarray | None = None, sample_rate_hz: float = 100.0,
+    contact_timing: ContactTiming | None = None,
 ) -> InsoleRecording:
-    """Insole sensor forces over ``walk`` (see module docs); shapes on :data:`~.force.STANCE_GRID`."""
+    """Insole sensor forces over ``walk`` (see module docs); shapes on :data:`~.force.STANCE_GRID`.
+
+    ``contact_timing`` defaults to :data:`CONTACT_TIMING` (Hausdorff 1995);
+    :data:`NO_TIMING_ERROR` gives contacts exactly at the walk's events. The timing draws
+    are made either way, so the two share every other random number.
+    """
+    timing = CONTACT_TIMING if contact_timing is None else contact_timing
     t = np.arange(0.0, walk.duration_s, 1.0 / sample_rate_hz)
     bw = body_mass_kg * G
     sides = []
     for side, shape in (("r", shape_r), ("l", shape_l)):
-        hs, to = getattr(walk, f"heel_strike_{side}_s"), getattr(walk, f"toe_off_{side}_s")
+        hs_true, to_true = getattr(walk, f"heel_strike_{side}_s"), getattr(walk, f"toe_off_{side}_s")
+        hs, to = timing.read(hs_true, to_true, rng.standard_normal((2, len(to_true))))
         frac = float(walk.stance_times_s(side).sum() / walk.stride_times_s(side).sum())
         f_bw = _foot(t, hs, to, getattr(walk, f"speed_{side}_m_s"), shape=shape, stance_fraction=frac, height_m=height_m, rng=rng)
         gain = np.exp(CALIBRATION_LOG_SD * rng.standard_normal() + SENSOR_GAIN_LOG_SD * rng.standard_normal(8))
