@@ -5,13 +5,13 @@ sidebar's values become a :class:`trialsim.Study` through ``Study.replace`` (val
 like a file; URL parameters are checked like CLI options and a bad one is shown as a
 one-line error, never replaced), the run is ``Study.run`` and every figure is
 ``TrialResults.plot`` — the numbers ``trialsim run`` writes for the same study and seed. State is
-per browser session; only ``st.cache_data`` (keyed by the study YAML) is shared.
+per browser session; only ``st.cache_data`` (keyed by the study YAML) is shared. Views that only read the
+results live in ``trialsim/dashboard/views.py``.
 """
 
 from __future__ import annotations
 
 import hashlib
-import tempfile
 import threading
 import time
 from pathlib import Path
@@ -23,6 +23,7 @@ from streamlit.runtime.scriptrunner import add_script_run_ctx, get_script_run_ct
 from trialsim import Study, TrialResults
 from trialsim.catalog import shipped_cohorts
 from trialsim.dashboard import settings as S
+from trialsim.dashboard import views
 from trialsim.errors import SpecError, TrialsimError
 from trialsim.plotting import interactive as figures
 from trialsim.sensors.devices import DEVICES
@@ -154,37 +155,11 @@ def simulate_with_progress(study_text: str, base_path: str | None) -> TrialResul
     return outcome["value"]  # type: ignore[no-any-return]
 
 
-def headline(results: TrialResults) -> None:
-    rec, spec, oc = results.recommended, results.spec, results.oc
-    cols = st.columns([1.5, 1, 1, 1, 1.2])
-    if rec.get("found"):
-        cols[0].metric("Recommended design", str(rec["design"]), help="smallest concurrent total meeting the target power in every "
-                       "alternative scenario with type I error within the bound in every null scenario")
-        cols[1].metric("Power (worst alternative)", f"{rec['power']:.3f}", f"± {rec['power_mc_se']:.3f} MC SE", delta_color="off", delta_arrow="off")
-        cols[2].metric("Max type I error", f"{rec['max_type1_error']:.3f}", f"bound {spec.type1_budget:g}", delta_color="off", delta_arrow="off")
-        saved = rec.get("patients_saved") if rec.get("saves_patients") else 0
-        cols[3].metric("Patients saved", str(saved), f"vs conventional {rec['conventional_n_total']} (closed form)", delta_color="off", delta_arrow="off")
-        if not rec.get("saves_patients"):
-            st.info(f"No candidate design saves patients: recommended is the conventional 1:1 trial, "
-                    f"{rec.get('conventional_n_per_arm')} per arm. {rec.get('statement')}")
-        elif (rec.get("uncertainty") or {}).get("choice_uncertain"):
-            st.warning(f"The choice is uncertain: {rec['statement']}")
-    else:
-        cols[0].metric("Recommended design", "none in grid")
-        st.warning(str(rec.get("reason")))
-    alt = oc[~oc.is_null].drop_duplicates("scenario")
-    if len(alt):
-        cols[4].metric(f"True effect ({alt.scenario.iloc[0]})", f"{alt.true_effect.iloc[0]:.4f}", spec.endpoint.measure, delta_color="off", delta_arrow="off")
-    p = results.provenance
-    st.caption(f"{spec.name} · cohort {results.baseline.attrs.get('cohort')} · device {spec.endpoint.device} · {results.summary['replicates']} replicates per "
-               f"scenario × design · simulator {results.summary.get('simulator')} · seed {spec.seed} · {float(p.get('wall_time_s', 'nan')):.1f} s simulation"
-               + (f" · recommended: {rec['n_control']} control + {rec['n_treatment']} treatment + {rec['n_synthetic']} synthetic, {rec['method']}" if rec.get("found") else ""))
-
-
 def results_tabs(text: str, base_path: str | None, results: TrialResults) -> None:
     oc, plot = results.oc, results.plot
+    crosscheck = results.simulator_crosscheck is not None  # a generator study, also run on the reference simulator
     tabs = st.tabs(["Power & type I error", "Effect posteriors", "Virtual patients", "Synthetic vs concurrent controls",
-                    "Baseline vs norms", "Gait cycle", "Study YAML & report"])
+                    "Baseline vs norms", "Gait cycle", "Study YAML & report", *(["Simulator cross-check"] if crosscheck else [])])
     with tabs[0]:
         st.plotly_chart(plot.power(backend="plotly"), key="power_curves")
         st.caption("Bands: ± 1.96 Monte Carlo standard errors. Dashed line: target power (alternative scenarios) or the type I "
@@ -220,9 +195,12 @@ def results_tabs(text: str, base_path: str | None, results: TrialResults) -> Non
         st.plotly_chart(figures.spatiotemporal_vs_norms(baseline), key="spatiotemporal_norms")
         st.caption(f"Orange: mean ± SD of {figures.NORMS['bovi_2011_adults']['source']}.")
     with tabs[5]:
-        gait_tab(results)
+        views.gait_tab(results)
     with tabs[6]:
-        downloads_tab(text, results)
+        views.downloads_tab(text, results)
+    if crosscheck:
+        with tabs[7]:
+            views.crosscheck_tab(results)
 
 
 def controls_tab(text: str, base_path: str | None, results: TrialResults) -> None:
@@ -245,35 +223,6 @@ def controls_tab(text: str, base_path: str | None, results: TrialResults) -> Non
                "that reaches the estimate (bias) and the decision (type I error).")
 
 
-def gait_tab(results: TrialResults) -> None:
-    baseline = results.baseline
-    k = int(st.number_input("Virtual patient (baseline sample)", 0, baseline.sizes["patient"] - 1, 0, key="gait_patient"))
-    p = {name: float(baseline[name].values[k]) for name in ("age_years", "sex", "height_m", "gait_speed_m_s", "stride_time_s", "cadence_steps_min")}
-    st.markdown(f"**Patient {k}**: {p['age_years']:.0f} years, {'female' if p['sex'] > 0.5 else 'male'}, {p['height_m']:.2f} m; "
-                f"baseline speed {p['gait_speed_m_s']:.2f} m/s, cadence {p['cadence_steps_min']:.0f} steps/min")
-    curves, source = figures.gait_cycle_curves(height_m=p["height_m"], speed_m_s=p["gait_speed_m_s"])
-    st.info(f"Joint angles shown: **{source}**. Body segments (Winter 2009 fractions of height) and stride timing are "
-            "this patient's; the angles are patient-specific only when a simulation library is installed.")
-    st.plotly_chart(figures.joint_angles(curves, source=source, reference=figures.reference_curves()), key="joint_angles")
-    st.caption(f"Patient {k} walking (sagittal view, treadmill frame; right leg red): press ▶ play or drag the slider.")
-    st.plotly_chart(figures.stick_figure(curves, height_m=p["height_m"], stride_time_s=p["stride_time_s"], speed_m_s=p["gait_speed_m_s"]), key="stick_figure")
-
-
-def downloads_tab(text: str, results: TrialResults) -> None:
-    name = results.summary["study"]
-    st.download_button("Download study YAML", text, file_name=f"{name}.yaml", mime="application/x-yaml", key="download_yaml", on_click="ignore")
-    st.caption(f"Save it in `studies/` and run `trialsim run studies/{name}.yaml --out runs/{name}` to reproduce these numbers.")
-    key = hashlib.sha256(text.encode()).hexdigest()
-    if st.button("Prepare the simulation report (HTML)", key="prepare_report"):
-        with st.spinner("Rendering the report…"), tempfile.TemporaryDirectory(prefix="trialsim-report-") as tmp:
-            st.session_state["report"] = {"key": key, "html": results.report(format="html", directory=tmp).read_bytes()}
-    report = st.session_state.get("report")
-    if report and report["key"] == key:
-        st.download_button("Download report.html", report["html"], file_name=f"{name}_report.html", mime="text/html", key="download_report", on_click="ignore")
-        st.caption(f"report ready: {len(report['html']) / 1024:.0f} kB, figures embedded")
-    st.code(text, language="yaml")
-
-
 def main() -> None:
     st.set_page_config(page_title="trialsim dashboard", layout="wide")
     st.title("trialsim · in-silico trial designer")
@@ -292,7 +241,7 @@ def main() -> None:
         results = simulate_with_progress(current.yaml_text, base_path)
     except TrialsimError as exc:
         return show_errors(exc.lines() if isinstance(exc, SpecError) else [str(exc)])
-    headline(results)
+    views.headline(results)
     results_tabs(current.yaml_text, base_path, results)
 
 

@@ -40,7 +40,8 @@ LAYERS: list[tuple[str, str]] = [
     ("plotting", "`prepare.py` (tidy frames) → `static.py` (matplotlib) and `interactive_results.py` (plotly); `namespace.py` (`results.plot`)"),
     ("report", "the simulation report (HTML, PDF); reads results, never computes"),
     ("api", "`Study`, `TrialResults` (the public API) and `workflow.py` (atomic, resumable run directory)"),
-    ("dashboard", "dashboard settings → `Study.replace`; URL parameter checks (no Streamlit import)"),
+    ("dashboard", "`settings.py`: dashboard settings → `Study.replace`, URL parameter checks (no Streamlit import); "
+                  "`views.py`: Streamlit views that only read `TrialResults` (headline, gait, downloads, simulator cross-check)"),
     ("cli", "the typer CLI: `main.py`, `physics.py`, `generator.py`, `sensors.py` (synth, fidelity)"),
 ]
 #: the package root (lazy `Study`/`TrialResults` exports) and ``python -m trialsim`` sit above everything

@@ -39,6 +39,14 @@ def chart(at: Any, key: str) -> dict[str, Any]:
     raise KeyError(key)
 
 
+def tab(at: Any, label: str) -> Any:
+    """The tab labelled ``label`` (KeyError when the page has no such tab); its ``.dataframe`` etc. are its own."""
+    for t in at.tabs:
+        if t.label == label:
+            return t
+    raise KeyError(label)
+
+
 def array(value: Any) -> list[Any]:
     """A plotly JSON array (plain list, or typed array ``{"dtype", "bdata"}``) as a list."""
     if isinstance(value, dict) and "bdata" in value:

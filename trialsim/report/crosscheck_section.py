@@ -4,7 +4,9 @@ Issue #15 keeps the closed-form ``reference`` simulator as a cross-check of the
 physics-trained generator: the run stage simulated the same study (seed, scenarios,
 designs, replicates, analysis) on both and stored both in ``/simulator_crosscheck``.
 This module only lays those numbers out side by side; it computes nothing but their
-differences.
+differences. The tables (:func:`side_by_side`, :func:`recommendations`) and the verdict
+(:func:`agreement`) take the ``/simulator_crosscheck`` dataset itself, so the dashboard
+shows the same frames as the report.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from __future__ import annotations
 import math
 
 import pandas as pd
+import xarray as xr
 
 from trialsim.report.blocks import Block, Heading, Paragraph, fmt, table
 from trialsim.report.context import RunData
@@ -19,10 +22,17 @@ from trialsim.report.context import RunData
 HEADING = "6.1 Simulator cross-check"
 
 
-def side_by_side(data: RunData) -> pd.DataFrame:
-    """One row per scenario × design: P(success), its MC SE, bias and the true effect of each simulator."""
-    ds = data.crosscheck
-    assert ds is not None
+def side_by_side(ds: xr.Dataset) -> pd.DataFrame:
+    """One row per scenario × design: P(success), its MC SE, bias and the true effect of each simulator.
+
+    ``ds`` is the ``/simulator_crosscheck`` group; columns are labelled by simulator
+    (``P(success), generator``), ``difference`` is primary − reference and ``beyond MC noise``
+    says whether ``|difference| > 1.96 × hypot(MC SEs)``.
+
+    Examples
+    --------
+    >>> side_by_side(results.tree["simulator_crosscheck"].to_dataset())  # doctest: +SKIP
+    """
     own, ref = (str(s) for s in ds.simulator.values)
     rows = []
     for scenario in ds.scenario.values:
@@ -45,10 +55,9 @@ def side_by_side(data: RunData) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def recommendations(data: RunData) -> pd.DataFrame:
-    """One row per simulator: its recommended design, power, type I error and the conventional trial's size."""
-    ds = data.crosscheck
-    assert ds is not None
+def recommendations(ds: xr.Dataset) -> pd.DataFrame:
+    """One row per simulator of the ``/simulator_crosscheck`` group: its recommended design, power,
+    type I error and the conventional trial's size."""
     rows = []
     for s in ds.simulator.values:
         at = ds.sel(simulator=s)
@@ -83,22 +92,30 @@ def crosscheck_blocks(data: RunData) -> list[Block]:
         f"calibrated to published norms; not physics). Only the gait simulator differs. Every other number in this "
         f"report is the **{own}**'s (checkpoint sha256 {sha}). The simulators' true effects differ: each scenario's "
         "effect is what its simulator implies, so power is compared at each simulator's own effect."))
-    frame = side_by_side(data)
-    beyond = frame[frame["beyond MC noise"] == "yes"]
+    frame = side_by_side(ds)
     digits = {c: 4 for c in frame.columns if c.startswith(("bias", "true effect"))}
     blocks.append(table("simulator_crosscheck", f"Primary analysis on the {own} (this run) and on the {ref} simulator "
                         "(cross-check), per scenario and design. P(success) is power in alternatives and type I error "
                         "in nulls; difference = " + f"{own} − {ref}; beyond MC noise: |difference| > 1.96 × the two MC SEs "
                         "combined as if independent.", frame, digits=digits, label_columns=3))
-    recs = recommendations(data)
+    recs = recommendations(ds)
     blocks.append(table("simulator_crosscheck_recommendation", "Recommended design by simulator (same rule, same "
                         "grid). SD of change: control-arm SD of the change at the primary visit.", recs,
                         digits={"SD of change": 4}, label_columns=3))
+    text, consistent = agreement(frame, recs)
+    blocks.append(Paragraph(text, "text" if consistent else "warning"))
+    return blocks
+
+
+def agreement(frame: pd.DataFrame, recs: pd.DataFrame) -> tuple[str, bool]:
+    """One sentence on whether the simulators agree, and whether they do (same recommendation, no
+    success rate beyond Monte Carlo noise), from :func:`side_by_side` and :func:`recommendations`."""
+    own = str(recs["simulator"].iloc[0])
     chosen = dict(zip(recs["simulator"], recs["recommended design"], strict=True))
     same = len(set(chosen.values())) == 1
+    beyond = int((frame["beyond MC noise"] == "yes").sum())
     agree = (f"Both simulators recommend {chosen[own]}" if same and chosen[own] != "none qualifies" else
              "Neither simulator finds a qualifying design in the grid" if same else
              "The simulators recommend different designs (" + "; ".join(f"{k}: {v}" for k, v in chosen.items()) + ")")
-    text = f"{agree}; {len(beyond)} of {len(frame)} scenario × design success rates differ beyond Monte Carlo noise."
-    blocks.append(Paragraph(text, "text" if same and beyond.empty else "warning"))
-    return blocks
+    return (f"{agree}; {beyond} of {len(frame)} scenario × design success rates differ beyond Monte Carlo noise.",
+            same and beyond == 0)
