@@ -83,17 +83,18 @@ def _shipped_fidelity():
 
 #: bounds the shipped generator must keep, set below the figures of the generator trained on
 #: library v2 (one free-speed solve per body; 5-fold held out by body, fidelity.json;
-#: BENCHMARKS.md), 104-body snapshot: stride R² 0.89, cadence 0.90, swing knee peak 0.35
-#: (MAE 3.5°); joint-angle curve RMSE 0.53–0.64 × the physics' between-solve SD; mean 90 %
-#: coverage 0.90; classifier AUC 0.40; twin coverage 0.93 (simulated) / 0.92 (physics);
-#: self-selected speed (direct head) against the physics' on 104 held-out bodies: r 0.77,
-#: MAE 0.070 m/s = 0.60 × a constant's, sampled SD 1.05 × the physics'.
+#: BENCHMARKS.md), 121 bodies: stride R² 0.93, cadence 0.93, swing knee peak 0.58 (MAE 3.0°;
+#: 0.35 / 3.5° at 104 bodies); joint-angle curve RMSE 0.45–0.56 × the physics' between-solve
+#: SD; mean 90 % coverage 0.91; classifier AUC 0.38; twin coverage 0.94 (simulated) / 0.95
+#: (physics); self-selected speed (direct head) against the physics' on 121 held-out bodies:
+#: r 0.79, MAE 0.067 m/s = 0.58 × a constant's, sampled SD 1.02 × the physics'.
 #: Changed from the v1 bounds (394-solve library) where v2 differs, with the evidence: the
 #: swing-knee R² bound was 0.65 (v1: 0.69), now 0.3 with an MAE bound of 4.5°: v1's knee
 #: spread was dominated by passive-stiffness stiff-kneed bodies (PD 13.7 ± 6.3°, issue #14),
-#: which the inputs explain; v2's physics has no such bodies (PD ≈ 59°) and its remaining
-#: between-body spread is small (held-out MAE 3.5°, v1 5.7°) and not explained by the
-#: parameters. The speed bounds rose to the issue's targets (v1: r 0.34, MAE 0.117 m/s).
+#: which the inputs explain; v2's physics has no such bodies (PD ≈ 59°), its remaining
+#: between-body spread is small (held-out MAE 3.0°, v1 5.7°) and its R² moved 0.35 → 0.58
+#: between the 104- and 121-body libraries. The speed bounds rose to the issue's targets
+#: (v1: r 0.34, MAE 0.117 m/s).
 SHIPPED_BOUNDS = {"r2_min": {"stride_length_m": 0.85, "cadence_steps_min": 0.8, "peak_knee_flexion_swing_deg": 0.3},
                   "mae_max": {"peak_knee_flexion_swing_deg": 4.5},
                   "angle_rmse_over_physics_sd_max": 0.8, "coverage_min": 0.9, "auc_max": 0.6,

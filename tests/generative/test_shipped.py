@@ -197,8 +197,8 @@ def test_self_selected_speed_moves_the_expected_way():
     speed head, typical body): a taller body walks faster, reduced vigour and weakness slow it,
     as the physics does (v2 physics, 70 y nominal 1.27 m/s: 1.90 m → 1.33, vigour 0.6 → 1.15,
     plantar flexors × 0.5 → 0.95; BENCHMARKS.md). Measured on the shipped checkpoint (1.75 m,
-    75 kg): nominal 1.37; 1.55 / 1.90 m → 1.28 / 1.42; vigour 0.6 → 1.23; every muscle × 0.6
-    → 1.20; plantar flexors × 0.5 → 1.34 (a twelfth of the physics' −0.32). Stiffness,
+    75 kg, 121 library bodies): nominal 1.36; 1.55 / 1.90 m → 1.28 / 1.41; vigour 0.6 → 1.23;
+    every muscle × 0.6 → 1.21; plantar flexors × 0.5 → 1.32 (an eighth of the physics' −0.32). Stiffness,
     contracture, rigidity and slow activation never speed it up (the head's sign bounds)."""
     from trialsim.generative.loader import load_default_generator
 
@@ -216,7 +216,7 @@ def test_self_selected_speed_moves_the_expected_way():
 @pytest.mark.xfail(strict=True, reason="measured: library v2's physics speeds up with passive stiffness (× 2: 1.38 vs "
                    "1.27 m/s) and hamstring contracture (fibres × 0.75: 1.52), and does not slow with joint rigidity "
                    "(× 2: 1.31) — issue #14's failing direction rows; the speed head's sign bounds hold those "
-                   "effects at 0 (1.365 = nominal), so a stiff or contracted body does not slow")
+                   "effects at 0 (1.363 = nominal), so a stiff or contracted body does not slow")
 def test_stiffness_and_contracture_slow_the_chosen_speed():
     from trialsim.generative.loader import load_default_generator
 
@@ -229,9 +229,9 @@ def test_stiffness_and_contracture_slow_the_chosen_speed():
 
 def test_weakness_slows_self_selected_speed():
     """Weak plantar flexors and weak muscles overall walk slower, as in the physics (v2, 70 y:
-    plantar flexors × 0.5 → 0.95 vs 1.27 m/s); measured on the shipped checkpoint 1.34 and
-    1.20 vs 1.37 m/s — the direction holds, the plantar-flexor size is far smaller than the
-    physics' (BENCHMARKS.md). Reduced neural drive alone does not speed up (1.37)."""
+    plantar flexors × 0.5 → 0.95 vs 1.27 m/s); measured on the shipped checkpoint 1.32 and
+    1.21 vs 1.36 m/s — the direction holds, the plantar-flexor size is far smaller than the
+    physics' (BENCHMARKS.md). Reduced neural drive alone does not speed up (1.36)."""
     from trialsim.generative.loader import load_default_generator
 
     gen = load_default_generator()
