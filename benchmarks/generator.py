@@ -4,8 +4,9 @@
 
 Prints ``patients_per_s: X`` and ``speedup_vs_physics: X`` (plus ``#`` context lines).
 
-- ``patients_per_s``: one day's gait (self-selected speed from the minimum of predicted
-  cost of transport over 25 speeds, within-patient variability) for a batch of
+- ``patients_per_s``: one day's gait (self-selected speed from the checkpoint's speed head:
+  the direct head of a v2-trained checkpoint, or a v1 checkpoint's minimum of predicted
+  cost of transport over 25 speeds; within-patient variability) for a batch of
   patients × visits, as the trial layer calls it; 2 torch/BLAS threads; median of 5.
 - ``speedup_vs_physics`` = seconds per physics simulation × patients_per_s. Without
   ``--quick`` the physics time is measured in this run: one real warm-started Moco
