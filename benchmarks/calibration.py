@@ -11,7 +11,7 @@ Prints ``name: value`` lines (BENCHMARKS.md-ready):
 - checks the fit never saw: the PD − control gap (early_pd vs matched controls; Zanardi
   2021: −0.17), speed by Hoehn & Yahr stage, stride-time CV PD / control;
 - the held-out self-selected speed of the direct speed head (``TrainConfig.speed_head=1``)
-  on the library's bodies (grouped folds), against a constant predictor; the shipped head's
+  on library v2's bodies (grouped folds), against a constant predictor; the shipped head's
   figures are in ``trialsim/data/generator/fidelity.json`` (``trialsim generator evaluate``).
 """
 
@@ -34,7 +34,6 @@ def main() -> None:
     from trialsim.generative.dataset import load_training_data
     from trialsim.generative.loader import load_default_generator
     from trialsim.generative.speed_model import held_out_speed
-    from trialsim.musculoskeletal.library import shipped_library_dir
     from trialsim.population.calibration import (
         CalibrationFit,
         calibrate,
@@ -74,7 +73,10 @@ def main() -> None:
     print(f"stride_time_cv_pd_over_control: {pd_df.stride_time_cv_pct.mean() / ctl.stride_time_cv_pct.mean():.2f} "
           f"({pd_df.stride_time_cv_pct.mean():.2f} vs {ctl.stride_time_cv_pct.mean():.2f} %)")
 
-    speed = held_out_speed(load_training_data(shipped_library_dir()), seed=args.seed)
+    from importlib import resources
+
+    # the library the shipped generator is trained on (v2: one free-speed solve per body)
+    speed = held_out_speed(load_training_data(str(resources.files("trialsim").joinpath("data/library_v2"))), seed=args.seed)
     print(f"direct_speed_head_held_out: {speed['n_bodies']} bodies, r {speed['correlation']:.2f}, MAE {speed['mae_m_s']:.3f} "
           f"vs constant {speed['constant_mae_m_s']:.3f} (ratio {speed['mae_ratio_vs_constant']:.2f}), sampled SD ratio "
           f"{speed['sampled_sd_ratio']:.2f}")

@@ -4,17 +4,18 @@
 
 Prints ``patients_per_s: X`` and ``speedup_vs_physics: X`` (plus ``#`` context lines).
 
-- ``patients_per_s``: one day's gait (self-selected speed from the minimum of predicted
-  cost of transport over 25 speeds, within-patient variability) for a batch of
+- ``patients_per_s``: one day's gait (self-selected speed from the checkpoint's speed head:
+  the direct head of a v2-trained checkpoint, or a v1 checkpoint's minimum of predicted
+  cost of transport over 25 speeds; within-patient variability) for a batch of
   patients × visits, as the trial layer calls it; 2 torch/BLAS threads; median of 5.
 - ``speedup_vs_physics`` = seconds per physics simulation × patients_per_s. Without
   ``--quick`` the physics time is measured in this run: one real warm-started Moco
-  predictive solve through :func:`trialsim.musculoskeletal.simulate_gait` (≈ 5–10 min
+  free-speed solve (one self-selected patient) through :func:`trialsim.musculoskeletal.simulate_gait` (≈ 5–10 min
   on 2 loaded cores). With ``--quick`` (which must stay under 5 min) it is read from
   the physics' own record: the median ``wall_time_s`` of the converged solves in the
-  simulation library (same machine, same solver settings); the line says which.
-  A physics *self-selected*-speed patient costs three solves, so the per-patient
-  speedup is three times the printed one.
+  simulation library the shipped generator is trained on, library v2 (same machine, same
+  solver settings); the line says which. A physics v2 patient with a self-selected speed
+  costs one such solve (v1: three), so the printed figure is per patient.
 """
 
 from __future__ import annotations
@@ -63,7 +64,7 @@ def physics_seconds_measured(timeout_s: float) -> float:
     from trialsim.musculoskeletal.simulation import simulate_gait
 
     start = time.perf_counter()
-    sim = simulate_gait({"strength_plantarflexors": 0.9}, speed_m_s=1.2, timeout_s=timeout_s, threads=1)
+    sim = simulate_gait({"strength_plantarflexors": 0.9}, timeout_s=timeout_s, threads=1)  # free speed: one patient
     wall = time.perf_counter() - start
     print(f"# physics solve: success={sim.success} iterations={sim.iterations} wall={wall:.1f}s")
     return wall
@@ -73,16 +74,18 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--quick", action="store_true", help="read the physics time from the library (< 1 min)")
     parser.add_argument("--checkpoint", type=Path, default=None, help="generator checkpoint (default: shipped)")
-    parser.add_argument("--library", type=Path, default=None, help="library for --quick's physics time (default: shipped)")
+    parser.add_argument("--library", type=Path, default=None,
+                        help="library for --quick's physics time (default: the shipped library v2)")
     parser.add_argument("--patients", type=int, default=4000)
     parser.add_argument("--visits", type=int, default=5)
     parser.add_argument("--timeout", type=float, default=1500.0)
     args = parser.parse_args()
-    from trialsim.musculoskeletal.library import shipped_library_dir
+    from importlib import resources
 
     pps = patients_per_s(args.checkpoint, args.patients, args.visits)
     if args.quick:
-        seconds, n = physics_seconds_from_library(args.library or shipped_library_dir())
+        default = Path(str(resources.files("trialsim").joinpath("data/library_v2")))
+        seconds, n = physics_seconds_from_library(args.library or default)
         print(f"# physics seconds per simulation: {seconds:.1f} s, median wall_time_s of {n} converged library solves (not re-measured: --quick)")
     else:
         seconds = physics_seconds_measured(args.timeout)

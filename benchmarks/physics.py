@@ -1,6 +1,6 @@
 """Benchmark the physics: core-seconds per patient with a self-selected speed, v2 against v1.
 
-    .venv/bin/python benchmarks/physics.py --quick      # 1 body (nominal 70 y), ≈ 10 min on 2 cores
+    .venv/bin/python benchmarks/physics.py --quick      # 1 body (nominal 70 y), ≈ 12 min on 2 cores
     .venv/bin/python benchmarks/physics.py              # 3 bodies
 
 For the same bodies, in the same run:
@@ -10,13 +10,20 @@ For the same bodies, in the same run:
   plus one more when the minimum is at an edge), the self-selected speed taken as the
   minimum of a joint-work cost-of-transport parabola;
 - ``v2``: one free-speed energy-and-time solve (:mod:`trialsim.musculoskeletal.free_speed`)
-  from the shipped nominal guess (a cold start; the library's neighbour warm start is
-  cheaper still and is reported from the library build in BENCHMARKS.md).
+  warm-started the way the library builds it: from the nearest converged body of the
+  shipped library v2 (:func:`~trialsim.musculoskeletal.library_v2.nearest_guess`, parameters
+  scaled by their registry ranges; a library body with the very same parameters is
+  skipped, so the solve is never handed its own answer);
+- ``v2 cold``: the same solve from the shipped nominal guess (no library at hand).
+
+The speeds of ``v2`` and ``v2 cold`` for one body also show how much the warm start moves
+the optimum the solver finds (path dependence of a non-convex problem).
 
 Each solve is one thread in its own subprocess; core-seconds are those subprocesses' CPU
 time (so a busy machine does not inflate them). Prints
-``core_seconds_per_patient_v1``, ``core_seconds_per_patient`` (v2), ``speedup_vs_v1``,
-``seconds_per_sim`` and ``convergence_rate`` (v2 solves), each body's speeds, and in the
+``core_seconds_per_patient_v1``, ``core_seconds_per_patient`` (v2, warm start),
+``speedup_vs_v1``, ``core_seconds_per_patient_cold`` and ``speedup_vs_v1_cold``,
+``seconds_per_sim`` and ``convergence_rate`` (v2 solves), ``warm_minus_cold_speed_m_s``, each body's speeds, and in the
 full run ``speedup_2_workers`` (the v2 solves of all bodies again, two at a time).
 """
 
@@ -34,13 +41,38 @@ BODIES = (
 )
 
 
+def library_guess(params: dict[str, float]) -> dict[str, object]:
+    """``guess``/``guess_height_m`` of the nearest converged body of the shipped library v2
+    (empty: no library, a cold start)."""
+    import json
+    from importlib import resources
+    from pathlib import Path
+
+    from trialsim.musculoskeletal.library import solution_path
+    from trialsim.musculoskeletal.library_v2 import body_id, nearest_guess
+
+    lib = Path(str(resources.files("trialsim").joinpath("data/library_v2")))
+    own = body_id(params)
+    finished = []
+    for path in sorted((lib / "sims").glob("*.json")):
+        rec = json.loads(path.read_text())
+        if rec.get("success") and rec.get("id") != own and solution_path(lib, rec["id"]) is not None:
+            finished.append(rec)
+    best = nearest_guess({"params": params}, finished)
+    if best is None:
+        return {}
+    return {"guess": str(solution_path(lib, best["id"])), "guess_height_m": float(best["params"].get("height_m", 1.75))}
+
+
 def timed(params: dict[str, float], route: str, timeout_s: float) -> tuple[float, object]:
     """Core-seconds of the solves (CPU time of the worker subprocesses, so other load on the
-    machine does not count) and the simulation."""
+    machine does not count) and the simulation. ``route``: ``v1``, ``v2`` (library warm
+    start) or ``v2 cold``."""
     import resource
 
+    warm = library_guess(params) if route == "v2" else {}
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    sim = simulate_gait(params, route=route, timeout_s=timeout_s)
+    sim = simulate_gait(params, route=route.split()[0], timeout_s=timeout_s, **warm)  # type: ignore[arg-type]
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     return (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime), sim
 
@@ -51,21 +83,28 @@ def main() -> None:
     parser.add_argument("--timeout", type=float, default=1800.0)
     args = parser.parse_args()
     bodies = BODIES[:1] if args.quick else BODIES
-    totals = {"v1": 0.0, "v2": 0.0}
+    totals = {"v1": 0.0, "v2": 0.0, "v2 cold": 0.0}
     converged = 0
+    gaps = []
     for name, params in bodies:
-        for route in ("v1", "v2"):
+        speeds = {}
+        for route in ("v1", "v2", "v2 cold"):
             seconds, sim = timed(params, route, args.timeout)
             totals[route] += seconds
+            speeds[route] = sim.speed_m_s  # type: ignore[attr-defined]
             converged += int(route == "v2" and sim.success)  # type: ignore[attr-defined]
             m = sim.measures  # type: ignore[attr-defined]
             print(f"# {name} {route}: success={sim.success} speed={sim.speed_m_s:.3f} m/s "  # type: ignore[attr-defined]
                   f"cadence={m.get('cadence_steps_min', float('nan')):.1f} stance={m.get('stance_pct', float('nan')):.1f}% "
                   f"knee={m.get('peak_knee_flexion_swing_deg', float('nan')):.1f}° {seconds:.0f} core-s")
+        gaps.append(speeds["v2"] - speeds["v2 cold"])
     n = len(bodies)
     print(f"core_seconds_per_patient_v1: {totals['v1'] / n:.1f}")
     print(f"core_seconds_per_patient: {totals['v2'] / n:.1f}")
     print(f"speedup_vs_v1: {totals['v1'] / max(totals['v2'], 1e-9):.2f}")
+    print(f"core_seconds_per_patient_cold: {totals['v2 cold'] / n:.1f}")
+    print(f"speedup_vs_v1_cold: {totals['v1'] / max(totals['v2 cold'], 1e-9):.2f}")
+    print(f"warm_minus_cold_speed_m_s: {', '.join(f'{g:+.3f}' for g in gaps)}")
     print(f"seconds_per_sim: {totals['v2'] / n:.1f}")
     print(f"convergence_rate: {converged / n:.2f}")
     if not args.quick:

@@ -82,43 +82,40 @@ def _shipped_fidelity():
 
 
 #: bounds the shipped generator must keep, set below the figures of the generator trained on
-#: the 394-solve library (265 freely timed design solves; its 89 speed siblings kept for
-#: validation; 5-fold held out by body, fidelity.json; BENCHMARKS.md): stride R² 0.88,
-#: cadence 0.68, swing knee peak 0.69; joint-angle curve RMSE 0.64–0.76 × the physics'
-#: between-solve SD; mean 90 % coverage 0.96; classifier AUC 0.43; twin coverage 0.94
-#: (simulated) / 0.93 (physics); self-selected speed (cost-of-transport minimum + the learned
-#: head, session 4) against the physics' on 43 held-out bodies: MAE 0.117 m/s, r 0.34 (a
-#: constant predictor scores MAE 0.097: per-body speed is not yet faithful, so these bounds
-#: guard against regression; the issue's targets are the strict xfails below); SD of one
-#: sampled body per held-out body 1.33 × the physics' SD. Tighten them as the library grows.
-SHIPPED_BOUNDS = {"r2_min": {"stride_length_m": 0.85, "cadence_steps_min": 0.62, "peak_knee_flexion_swing_deg": 0.65},
+#: library v2 (one free-speed solve per body; 5-fold held out by body, fidelity.json;
+#: BENCHMARKS.md), 121 bodies: stride R² 0.93, cadence 0.93, swing knee peak 0.58 (MAE 3.0°;
+#: 0.35 / 3.5° at 104 bodies); joint-angle curve RMSE 0.45–0.56 × the physics' between-solve
+#: SD; mean 90 % coverage 0.91; classifier AUC 0.38; twin coverage 0.94 (simulated) / 0.95
+#: (physics); self-selected speed (direct head) against the physics' on 121 held-out bodies:
+#: r 0.79, MAE 0.067 m/s = 0.58 × a constant's, sampled SD 1.02 × the physics'.
+#: Changed from the v1 bounds (394-solve library) where v2 differs, with the evidence: the
+#: swing-knee R² bound was 0.65 (v1: 0.69), now 0.3 with an MAE bound of 4.5°: v1's knee
+#: spread was dominated by passive-stiffness stiff-kneed bodies (PD 13.7 ± 6.3°, issue #14),
+#: which the inputs explain; v2's physics has no such bodies (PD ≈ 59°), its remaining
+#: between-body spread is small (held-out MAE 3.0°, v1 5.7°) and its R² moved 0.35 → 0.58
+#: between the 104- and 121-body libraries. The speed bounds rose to the issue's targets
+#: (v1: r 0.34, MAE 0.117 m/s).
+SHIPPED_BOUNDS = {"r2_min": {"stride_length_m": 0.85, "cadence_steps_min": 0.8, "peak_knee_flexion_swing_deg": 0.3},
+                  "mae_max": {"peak_knee_flexion_swing_deg": 4.5},
                   "angle_rmse_over_physics_sd_max": 0.8, "coverage_min": 0.9, "auc_max": 0.6,
                   "twin_coverage_min": 0.9, "twin_physics_coverage_min": 0.9,
-                  "speed_bodies_min": 40, "speed_mae_max_m_s": 0.13, "speed_correlation_min": 0.28,
-                  "speed_sampled_sd_ratio_min": 0.8}
+                  "speed_bodies_min": 100, "speed_mae_max_m_s": 0.09}
 
 
 def _check_speed_selection(report: dict) -> None:
     speed = report["self_selected_speed_vs_physics"]
     assert speed["n_bodies"] >= SHIPPED_BOUNDS["speed_bodies_min"]
     assert speed["mae_m_s"] <= SHIPPED_BOUNDS["speed_mae_max_m_s"]
-    assert speed["correlation"] >= SHIPPED_BOUNDS["speed_correlation_min"]
-    # issue #15: generated held-out bodies keep ≥ 0.8 × the physics' speed SD (the per-body effect)
-    assert speed["sampled_sd_ratio"] >= SHIPPED_BOUNDS["speed_sampled_sd_ratio_min"]
 
 
-@pytest.mark.xfail(strict=True, reason="measured on the 394-solve library (43 held-out bodies, 5 grouped folds): "
-                   "r 0.34 (target ≥ 0.7); the direct head (TrainConfig.speed_head=1) reaches r 0.53 but drops the "
-                   "stiffness/contracture responses (BENCHMARKS.md)")
-def test_shipped_self_selected_speed_correlation_target():
-    assert _shipped_fidelity()["self_selected_speed_vs_physics"]["correlation"] >= 0.7
-
-
-@pytest.mark.xfail(strict=True, reason="measured on the 394-solve library: MAE 0.117 m/s = 1.21 × a constant "
-                   "predictor's 0.097 (target ≤ 0.7 ×); the direct head: 0.094 = 0.97 ×")
-def test_shipped_self_selected_speed_mae_target():
+def test_shipped_self_selected_speed_meets_the_issue_targets():
+    """Issue #15 on held-out bodies: r ≥ 0.7, MAE ≤ 0.7 × a constant predictor's, and one
+    sampled body per held-out body spread ≥ 0.8 × the physics' SD (the per-body effect)."""
     speed = _shipped_fidelity()["self_selected_speed_vs_physics"]
-    assert speed["mae_m_s"] <= 0.7 * speed["constant_mae_m_s"]
+    assert speed["correlation"] >= 0.7, speed
+    assert speed["mae_m_s"] <= 0.7 * speed["constant_mae_m_s"], speed
+    assert speed["sampled_sd_ratio"] >= 0.8, speed
+    assert all(speed["targets_met"].values()), speed
 
 
 def test_shipped_fidelity_within_bounds():
@@ -129,6 +126,8 @@ def test_shipped_fidelity_within_bounds():
     assert report["checkpoint_sha256"] == gen.provenance()["checkpoint_sha256"], "fidelity.json is stale: re-run `trialsim generator evaluate`"
     for m, bound in SHIPPED_BOUNDS["r2_min"].items():
         assert report["measures"][m]["r2"] >= bound, m
+    for m, bound in SHIPPED_BOUNDS["mae_max"].items():
+        assert report["measures"][m]["mae"] <= bound, m
     assert report["coverage_90_mean"] >= SHIPPED_BOUNDS["coverage_min"]
     for joint in ("hip_flexion_deg", "knee_flexion_deg", "ankle_dorsiflexion_deg"):
         c = report["curves"][joint]
@@ -149,6 +148,8 @@ def test_shipped_recipe_still_meets_bounds_on_the_shipped_library():
     report = evaluate_generator(shipped_library_dir(), default_checkpoint_path(), twin=True)
     for m, bound in SHIPPED_BOUNDS["r2_min"].items():
         assert report["measures"][m]["r2"] >= bound, m
+    for m, bound in SHIPPED_BOUNDS["mae_max"].items():
+        assert report["measures"][m]["mae"] <= bound, m
     assert report["coverage_90_mean"] >= SHIPPED_BOUNDS["coverage_min"]
     assert report["twin_physics"]["coverage_90_mean"] >= SHIPPED_BOUNDS["twin_physics_coverage_min"]
     _check_speed_selection(report)

@@ -193,28 +193,45 @@ def _speed(gen, **params: float) -> float:  # type: ignore[no-untyped-def]
 
 
 def test_self_selected_speed_moves_the_expected_way():
-    """The shipped generator's self-selected speed (minimum learned cost of transport plus the
-    learned correction of the speed head, typical body): a Parkinson's-like body, stiffer
-    muscles, contracted hamstrings and a shorter body walk slower than nominal (measured
-    1.04 / 1.01 / 1.05 / 1.07 vs 1.13 m/s; BENCHMARKS.md).
-    The physics, one body each at library settings, slows far more: passive stiffness 2.5
-    selects 0.85 and hamstring fibres × 0.75 select 0.88 vs 1.20 m/s (musculoskeletal/README)."""
+    """The shipped generator (trained on library v2: each body's own free-speed solve, direct
+    speed head, typical body): a taller body walks faster, reduced vigour and weakness slow it,
+    as the physics does (v2 physics, 70 y nominal 1.27 m/s: 1.90 m → 1.33, vigour 0.6 → 1.15,
+    plantar flexors × 0.5 → 0.95; BENCHMARKS.md). Measured on the shipped checkpoint (1.75 m,
+    75 kg, 121 library bodies): nominal 1.36; 1.55 / 1.90 m → 1.28 / 1.41; vigour 0.6 → 1.23;
+    every muscle × 0.6 → 1.21; plantar flexors × 0.5 → 1.32 (an eighth of the physics' −0.32). Stiffness,
+    contracture, rigidity and slow activation never speed it up (the head's sign bounds)."""
     from trialsim.generative.loader import load_default_generator
 
     gen = load_default_generator()
     nominal = _speed(gen)
     assert 0.9 < nominal < 1.5
-    assert _speed(gen, neural_drive=0.6, passive_stiffness=2.0, activation_time_scale=1.8) < nominal - 0.05
+    assert _speed(gen, height_m=1.55) < nominal - 0.05
+    assert _speed(gen, height_m=1.90) > nominal + 0.03
+    assert _speed(gen, vigour=0.6) < nominal - 0.08
+    for slowing in (dict(passive_stiffness=2.5), dict(fiber_length_knee_flexors=0.75), dict(joint_rigidity=2.0),
+                    dict(neural_drive=0.6, passive_stiffness=2.0, activation_time_scale=1.8)):
+        assert _speed(gen, **slowing) <= nominal + 1e-9, slowing
+
+
+@pytest.mark.xfail(strict=True, reason="measured: library v2's physics speeds up with passive stiffness (× 2: 1.38 vs "
+                   "1.27 m/s) and hamstring contracture (fibres × 0.75: 1.52), and does not slow with joint rigidity "
+                   "(× 2: 1.31) — issue #14's failing direction rows; the speed head's sign bounds hold those "
+                   "effects at 0 (1.363 = nominal), so a stiff or contracted body does not slow")
+def test_stiffness_and_contracture_slow_the_chosen_speed():
+    from trialsim.generative.loader import load_default_generator
+
+    gen = load_default_generator()
+    nominal = _speed(gen)
     assert _speed(gen, passive_stiffness=2.5) < nominal - 0.05
     assert _speed(gen, fiber_length_knee_flexors=0.75) < nominal - 0.05
-    assert _speed(gen, height_m=1.55) < nominal < _speed(gen, height_m=1.90)
+    assert _speed(gen, neural_drive=0.6, passive_stiffness=2.0, activation_time_scale=1.8) < nominal - 0.05
 
 
 def test_weakness_slows_self_selected_speed():
-    """Weak plantar flexors and weak muscles overall walk slower, as in the physics
-    (plantar flexors × 0.5: ≤ 0.96 vs 1.22 m/s, musculoskeletal/README.md); measured
-    1.10 and 1.03 vs 1.13 m/s — the direction holds (speed-direction prior), the size
-    is smaller than the physics'. Reduced neural drive alone does not speed up (1.13)."""
+    """Weak plantar flexors and weak muscles overall walk slower, as in the physics (v2, 70 y:
+    plantar flexors × 0.5 → 0.95 vs 1.27 m/s); measured on the shipped checkpoint 1.32 and
+    1.21 vs 1.36 m/s — the direction holds, the plantar-flexor size is far smaller than the
+    physics' (BENCHMARKS.md). Reduced neural drive alone does not speed up (1.36)."""
     from trialsim.generative.loader import load_default_generator
 
     gen = load_default_generator()
