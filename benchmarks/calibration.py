@@ -54,9 +54,10 @@ def main() -> None:
     raw = calibrated_gait(healthy, gen, none, n=20_000, seed=args.seed)
     residuals = []
     for t in healthy.calibration.targets if healthy.calibration else []:
-        keep = (raw.age_years >= t.age_years[0]) & (raw.age_years < t.age_years[1]) & (raw.sex == (1.0 if t.sex == "female" else 0.0))
+        lo, hi = t.age_years if t.age_years is not None else (0.0, 200.0)
+        keep = (raw.age_years >= lo) & (raw.age_years < hi) & (raw.sex == (1.0 if t.sex == "female" else 0.0))
         residuals.append(raw.gait_speed_m_s[keep].mean() - t.mean)
-        print(f"uncalibrated {t.sex} {t.age_years[0]:g}-{t.age_years[1]:g}: {raw.gait_speed_m_s[keep].mean():.3f} ± "
+        print(f"uncalibrated {t.sex} {lo:g}-{hi:g}: {raw.gait_speed_m_s[keep].mean():.3f} ± "
               f"{raw.gait_speed_m_s[keep].std():.3f} m/s (target {t.mean:.2f} ± {t.sd:.2f})")
     rms_cal = float(np.sqrt(np.mean(table.residual_mean**2)))
     rms_raw = float(np.sqrt(np.mean(np.square(residuals))))

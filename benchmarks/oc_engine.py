@@ -166,13 +166,13 @@ def main() -> None:
     print(f"agreement_max_rel_sd_diff: {d[:, 1].max():.3f}")
     print(f"agreement_max_abs_prob_success_diff: {d[:, 2].max():.4f}")
 
-    def oc(design: str, n: int, scenario: str, key: str) -> float:
+    def oc_value(design: str, n: int, scenario: str, key: str) -> float:
         row = table[(table.design == design) & (table.n_per_arm_control == n) & (table.scenario == scenario)]
         return float(row[key].iloc[0])
 
-    print(f"power_bayes_ancova_n64: {oc('bayes_ancova', 64, 'alternative', 'power'):.4f}")
+    print(f"power_bayes_ancova_n64: {oc_value('bayes_ancova', 64, 'alternative', 'power'):.4f}")
     print(f"power_closed_form_n64: {closed_form_power(EFFECT, sd=SD, n_per_arm=64, alpha_two_sided=0.05):.4f}")
-    print(f"power_procova_n30: {oc('bayes_ancova_procova', 30, 'alternative', 'power'):.4f}")
+    print(f"power_procova_n30: {oc_value('bayes_ancova_procova', 30, 'alternative', 'power'):.4f}")
     for design in ("bayes_commensurate", "bayes_robust_procova"):
         worst = table[(table.design == design) & (table.scenario == "drift_null")]["type1_error"].max()
         print(f"type1_under_drift_{design}: {worst:.4f}")
