@@ -50,3 +50,24 @@ def test_shipped_library_is_consistent() -> None:
     assert set(ok["mesh_intervals"]) == {20}
     assert (ok["failure_reason"] == "").all()
     assert (sims.loc[~sims["success"], "failure_reason"] != "").all()
+
+
+def test_library_cli_defaults_to_the_shipped_v2_library() -> None:
+    """`library path` and `library status` without arguments name library v2, the generator's training set."""
+    import typer
+    from typer.testing import CliRunner
+
+    from trialsim.cli.physics import library_app
+
+    app = typer.Typer()
+    app.add_typer(library_app, name="library")
+    runner = CliRunner()
+    res = runner.invoke(app, ["library", "path"])
+    assert res.exit_code == 0 and res.output.strip() == str(shipped_library_dir(2)), res.output
+    assert shipped_library_dir(2).name == "library_v2"
+    res = runner.invoke(app, ["library", "path", "--version", "1"])
+    assert res.output.strip() == str(shipped_library_dir(1)), res.output
+    res = runner.invoke(app, ["library", "status"])
+    assert res.exit_code == 0, res.output
+    done = library_status(shipped_library_dir(2))["done"]
+    assert f"done: {done} " in res.output and "self_selected" in res.output, res.output

@@ -153,21 +153,27 @@ def library_build_command(
 
 
 @library_app.command("status")
-def library_status_command(directory: Path = typer.Argument(..., help="Library directory.")) -> None:
+def library_status_command(
+    directory: Path | None = typer.Argument(None, help="Library directory (default: the shipped library v2)."),
+) -> None:
     """Show done / failed / pending counts and failure reasons."""
-    from trialsim.musculoskeletal.library import library_status
+    from trialsim.musculoskeletal.library import library_status, shipped_library_dir
 
+    directory = shipped_library_dir(2) if directory is None else directory
     if not directory.exists():
         raise InputFileError(f"{directory}: library directory not found")
     _print_status(library_status(directory))
 
 
 @library_app.command("path")
-def library_path_command() -> None:
-    """Print the directory of the library shipped with the package."""
+def library_path_command(
+    version: int = typer.Option(2, "--version", min=1, max=2,
+                                help="2: library v2, the shipped generator's training set; 1: the v1 library."),
+) -> None:
+    """Print the directory of a library shipped with the package (default: library v2)."""
     from trialsim.musculoskeletal.library import shipped_library_dir
 
-    typer.echo(str(shipped_library_dir()))
+    typer.echo(str(shipped_library_dir(version)))
 
 
 def _print_status(status: dict[str, object]) -> None:

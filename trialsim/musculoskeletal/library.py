@@ -395,9 +395,12 @@ class SimulationLibrary:
         return self.simulations[self.simulations["success"]]
 
 
-def shipped_library_dir() -> Path:
-    """The library that ships with the package (``trialsim/data/library``)."""
-    return Path(str(resources.files("trialsim").joinpath("data/library")))
+def shipped_library_dir(version: int = 1) -> Path:
+    """A library that ships with the package: ``trialsim/data/library`` (version 1) or
+    ``trialsim/data/library_v2`` (version 2, the shipped generator's training set)."""
+    if version not in (1, 2):
+        raise ValueError(f"library version {version}: allowed 1 or 2")
+    return Path(str(resources.files("trialsim").joinpath("data/library" if version == 1 else "data/library_v2")))
 
 
 def load_library(out_dir: str | Path | None = None) -> SimulationLibrary:
