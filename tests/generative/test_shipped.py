@@ -52,10 +52,28 @@ REPLICATES = 8
 
 @pytest.fixture(scope="module")
 def on_generator():  # type: ignore[no-untyped-def]
-    """small_pd on the generator, with the reference cross-check (the default)."""
+    """small_pd on the generator, with the reference cross-check (the default); its progress calls are kept."""
     from trialsim import Study
 
-    return Study.from_yaml(SMALL).replace(simulator="generator").run(replicates=REPLICATES)
+    return Study.from_yaml(SMALL).replace(simulator="generator").run(
+        replicates=REPLICATES, progress=lambda done, total: PROGRESS_CALLS.append((done, total)))
+
+
+#: ``(done, total)`` as told to the progress callable of the ``on_generator`` run
+PROGRESS_CALLS: list[tuple[int, int]] = []
+
+
+def test_progress_covers_the_primary_run_and_the_crosscheck(on_generator) -> None:  # type: ignore[no-untyped-def]
+    """The dashboard's bar: one total for both runs, never going back, full only at the end."""
+    assert PROGRESS_CALLS, "no progress reported"
+    totals = {total for _, total in PROGRESS_CALLS}
+    assert len(totals) == 1, totals
+    total = totals.pop()
+    done = [d for d, _ in PROGRESS_CALLS]
+    assert done == sorted(done) and done[-1] == total
+    half = [d for d in done if d <= total // 2]
+    assert half and half[-1] == total // 2, "the primary run should end at half of the bar"
+    assert len([d for d in done if d > total // 2]) >= 1, "the cross-check's blocks are not reported"
 
 
 def test_a_study_runs_on_the_generator(on_generator) -> None:  # type: ignore[no-untyped-def]

@@ -58,6 +58,16 @@ def _set_path(data: dict[str, Any], dotted: str, value: object, *, source: str) 
         raise SpecError([f"{source}: {dotted}: cannot set (its parent is not a mapping or list)"]) from None
 
 
+def _phase_progress(progress: bool | Callable[[int, int], None], phase: int,
+                    phases: int) -> Callable[[int, int], None] | None:
+    """A progress callable for phase ``phase`` of ``phases`` equal-sized runs: ``(done, total)``
+    of that run is told as ``(phase · total + done, phases · total)``."""
+    if not callable(progress):
+        return None
+    tell = progress
+    return lambda done, total: tell(phase * total + done, phases * total)
+
+
 @dataclass(frozen=True)
 class Study:
     """A validated study: its spec, resolved cohort and the YAML text it came from."""
@@ -211,7 +221,8 @@ class Study:
         ``replicates`` and ``seed`` override the study's (the results record the study with
         them applied). ``workers`` > 1 uses a Dask LocalCluster (or ``scheduler``); the
         numbers do not depend on it. ``progress``: True for a progress bar, or a callable
-        ``(done, total)`` told after each replicate block. ``example_posteriors`` also fits
+        ``(done, total)`` told after each replicate block (of the primary run, then of the
+        cross-check: ``total`` counts both). ``example_posteriors`` also fits
         the example trials with NUTS (PyMC) and keeps their draws and ArviZ diagnostics
         (R-hat, ESS, divergences) for ``results.plot.example_posteriors()`` and the report.
         For NUTS on every replicate, use ``study.replace(engine="pymc").run(replicates=5)``.
@@ -232,16 +243,17 @@ class Study:
         from trialsim.results.run import run_study
 
         study = self.replace(replicates=replicates, seed=seed)
-        on_progress = progress if callable(progress) else None
+        crosscheck = cross_check and needs_crosscheck(study.spec.simulator)
         run = run_study(study.loaded, workers=workers, scheduler=scheduler, checkpoint=checkpoint,
-                        quiet=progress is not True, on_progress=on_progress)
+                        quiet=progress is not True, on_progress=_phase_progress(progress, 0, 2 if crosscheck else 1))
         run = add_replicates_while_unclear(run, workers=workers, scheduler=scheduler, checkpoint=checkpoint,
                                            quiet=progress is not True)
         tree, summary = assemble_results(run, command=command or f"Study.from_yaml({self.loaded.source!r}).run()",
                                          example_posteriors_nuts=example_posteriors)
-        if cross_check and needs_crosscheck(study.spec.simulator):
+        if crosscheck:
             tree, summary = add_crosscheck(tree, summary, run, workers=workers, scheduler=scheduler,
-                                           checkpoint=checkpoint, quiet=progress is not True)
+                                           checkpoint=checkpoint, quiet=progress is not True,
+                                           on_progress=_phase_progress(progress, 1, 2))
         return TrialResults(tree, summary)
 
     def example_trials(self, *, scenario: str, design: str, n_trials: int = 3) -> xr.Dataset:

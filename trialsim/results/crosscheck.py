@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import dataclasses
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -38,17 +39,19 @@ def needs_crosscheck(simulator: str) -> bool:
 
 def run_crosscheck(
     run: StudyRun, *, workers: int = 1, scheduler: str | None = None, checkpoint: Path | None = None, quiet: bool = True,
+    on_progress: Callable[[int, int], None] | None = None,
 ) -> StudyRun:
     """The primary run's study (same seed, designs, scenarios and replicates) on the ``reference`` simulator.
 
     Its task checkpoints go to ``checkpoint/simulator_crosscheck`` so they never mix with
-    the primary run's.
+    the primary run's. ``on_progress(done, total)`` is called as its replicate blocks finish.
     """
     loaded = dataclasses.replace(run.loaded, spec=run.loaded.spec.model_copy(update={"simulator": CROSSCHECK_SIMULATOR}))
     folder = checkpoint / "simulator_crosscheck" if checkpoint is not None else None
     if folder is not None:
         folder.mkdir(parents=True, exist_ok=True)
-    return run_study(loaded, replicates=run.replicates, workers=workers, scheduler=scheduler, checkpoint=folder, quiet=quiet)
+    return run_study(loaded, replicates=run.replicates, workers=workers, scheduler=scheduler, checkpoint=folder, quiet=quiet,
+                     on_progress=on_progress)
 
 
 def _recommendation(rec: dict[str, Any]) -> dict[str, Any]:
@@ -125,7 +128,7 @@ def crosscheck_dataset(
 
 def add_crosscheck(
     tree: xr.DataTree, summary: dict[str, Any], run: StudyRun, *, workers: int = 1, scheduler: str | None = None,
-    checkpoint: Path | None = None, quiet: bool = True,
+    checkpoint: Path | None = None, quiet: bool = True, on_progress: Callable[[int, int], None] | None = None,
 ) -> tuple[xr.DataTree, dict[str, Any]]:
     """The results with the cross-check added: new objects, ``tree`` and ``summary`` are not modified.
 
@@ -135,7 +138,8 @@ def add_crosscheck(
     >>> tree["simulator_crosscheck"].power.sel(simulator="reference")  # doctest: +SKIP
     """
     started = time.perf_counter()
-    reference = run_crosscheck(run, workers=workers, scheduler=scheduler, checkpoint=checkpoint, quiet=quiet)
+    reference = run_crosscheck(run, workers=workers, scheduler=scheduler, checkpoint=checkpoint, quiet=quiet,
+                               on_progress=on_progress)
     ds, entry = crosscheck_dataset(tree, summary, run, reference)
     ds.attrs["wall_time_s"] = f"{time.perf_counter() - started:.3f}"
     out = tree.copy()
