@@ -122,3 +122,31 @@ def test_synth_refuses_a_folder_made_with_other_arguments(tmp_path, capsys, monk
     _synth("video", HEALTHY, tmp_path / "v", capsys, monkeypatch)
     _one_line_exit_2(["synth", "video", str(HEALTHY), "--n", "3", "--seed", "5", "--out", str(tmp_path / "v"), "--quiet"],
                      capsys, monkeypatch, "seed")
+
+
+def test_synth_start_stop_walks_start_and_end_standing(tmp_path, capsys, monkeypatch):
+    """`--start-stop`: the walk starts and ends standing (3 slower, longer steps at each end), so the
+    recording is longer; the package's own detector drops those strides as outliers, the way
+    gaitpdb analyses clean starts and stops, and reads the rest of the walk as without the option."""
+    import json
+
+    import numpy as np
+
+    from trialsim.sensors.events import foot_events
+
+    plain, ramped = tmp_path / "plain", tmp_path / "ramped"
+    _synth("insoles", HEALTHY, plain, capsys, monkeypatch, "--duration-s", "20", "--walkway-m", "0")
+    _synth("insoles", HEALTHY, ramped, capsys, monkeypatch, "--duration-s", "20", "--walkway-m", "0", "--start-stop")
+    assert json.loads((ramped / "synth.json").read_text())["start_stop"] is True
+    assert "start_stop" not in json.loads((plain / "synth.json").read_text())
+    subject = pd.read_csv(plain / "subjects.csv").subject[0]
+    recs = {name: pd.read_csv(folder / f"{subject}.csv") for name, folder in (("plain", plain), ("ramped", ramped))}
+    # the six transient steps take ≈ 0.3 s longer than at steady speed (step time ∝ speed^−0.5)
+    assert 0.15 <= (len(recs["ramped"]) - len(recs["plain"])) / 100.0 <= 0.6
+    events = {name: foot_events(rec.total_r_n.to_numpy(), rec.total_l_n.to_numpy(), sample_rate_hz=100.0)
+              for name, rec in recs.items()}
+    a, b = events["plain"], events["ramped"]
+    assert b.heel_strike_s[0] > a.heel_strike_s[0] + 0.5, "the starting stride was not dropped by the cleaning"
+    shift = b.heel_strike_s[0] - a.heel_strike_s[1]  # the first clean stride is the plain walk's second
+    np.testing.assert_allclose(b.stride_s, a.stride_s[1: 1 + len(b.stride_s)], atol=0.011)
+    np.testing.assert_allclose(b.heel_strike_s - shift, a.heel_strike_s[1: 1 + len(b.stride_s)], atol=0.011)

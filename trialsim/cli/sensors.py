@@ -19,10 +19,11 @@ SimOpt = Annotated[str, typer.Option(help="reference or generator")]
 DurationOpt = Annotated[float | None, typer.Option(help="seconds of walking per subject (default 120 insoles, 60 imu)")]
 WalkwayOpt = Annotated[float, typer.Option(help="metres of straight walkway between turns (0 = no turns)")]
 QuietOpt = Annotated[bool, typer.Option(help="no progress bar")]
+StartStopOpt = Annotated[bool, typer.Option("--start-stop", help="each walk starts and ends standing (3 steps to reach speed, 3 to stop)")]
 
 
 def _synth(kind: str, cohort_file: Path, *, n: int, seed: int, out: Path, simulator: str, duration_s: float | None,
-           walkway_m: float, quiet: bool) -> None:
+           walkway_m: float, quiet: bool, start_stop: bool = False) -> None:
     from rich.progress import Progress
 
     from trialsim.datasets.synth import synth_dataset
@@ -38,6 +39,7 @@ def _synth(kind: str, cohort_file: Path, *, n: int, seed: int, out: Path, simula
         manifest = synth_dataset(
             cohort, kind=kind, n=n, seed=seed, out=out, simulator=select_simulator(simulator), cohort_text=text,
             duration_s=duration_s, walkway_m=walkway_m, progress=lambda done, total: bar.update(task, completed=done, total=total),
+            start_stop=start_stop,
         )
     typer.echo(f"{manifest['n']} {kind} subjects -> {out} (subjects.csv + one CSV per subject)")
 
@@ -45,17 +47,19 @@ def _synth(kind: str, cohort_file: Path, *, n: int, seed: int, out: Path, simula
 @synth_app.command("insoles")
 def synth_insoles(cohort_file: CohortArg, n: NOpt = 100, seed: SeedOpt = 0, out: OutOpt = Path("synth_insoles"),
                   simulator: SimOpt = "reference", duration_s: DurationOpt = None, walkway_m: WalkwayOpt = 25.0,
-                  quiet: QuietOpt = False) -> None:
+                  quiet: QuietOpt = False, start_stop: StartStopOpt = False) -> None:
     """Insole forces (gaitpdb layout: time_s, l1…l8, r1…r8, total_l_n, total_r_n at 100 Hz)."""
-    _synth("insoles", cohort_file, n=n, seed=seed, out=out, simulator=simulator, duration_s=duration_s, walkway_m=walkway_m, quiet=quiet)
+    _synth("insoles", cohort_file, n=n, seed=seed, out=out, simulator=simulator, duration_s=duration_s, walkway_m=walkway_m, quiet=quiet,
+           start_stop=start_stop)
 
 
 @synth_app.command("imu")
 def synth_imu(cohort_file: CohortArg, n: NOpt = 100, seed: SeedOpt = 0, out: OutOpt = Path("synth_imu"),
               simulator: SimOpt = "reference", duration_s: DurationOpt = None, walkway_m: WalkwayOpt = 25.0,
-              quiet: QuietOpt = False) -> None:
+              quiet: QuietOpt = False, start_stop: StartStopOpt = False) -> None:
     """Accelerometer and gyroscope at lumbar and both ankles (100 Hz; frame in trialsim.sensors.imu)."""
-    _synth("imu", cohort_file, n=n, seed=seed, out=out, simulator=simulator, duration_s=duration_s, walkway_m=walkway_m, quiet=quiet)
+    _synth("imu", cohort_file, n=n, seed=seed, out=out, simulator=simulator, duration_s=duration_s, walkway_m=walkway_m, quiet=quiet,
+           start_stop=start_stop)
 
 
 @synth_app.command("video")

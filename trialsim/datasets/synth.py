@@ -80,8 +80,10 @@ def _curves(simulator: GaitSimulator, df: pd.DataFrame) -> tuple[np.ndarray | No
 def synth_dataset(
     cohort: CohortSpec, *, kind: str, n: int, seed: int, out: Path, simulator: GaitSimulator, cohort_text: str = "",
     duration_s: float | None = None, walkway_m: float = 25.0, progress: Callable[[int, int], None] | None = None,
+    start_stop: bool = False,
 ) -> dict[str, Any]:
-    """Write (or finish) a synthetic dataset in ``out``; returns the manifest (see module docs)."""
+    """Write (or finish) a synthetic dataset in ``out``; returns the manifest (see module docs).
+    ``start_stop``: each walk starts and ends standing (insoles, imu)."""
     from trialsim.trial.enrolment import sample_cohort
 
     if kind not in KINDS:
@@ -95,6 +97,8 @@ def synth_dataset(
         "kind": kind, "cohort": cohort.name, "cohort_sha256": hashlib.sha256(cohort_text.encode()).hexdigest(),
         "n": n, "seed": seed, "simulator": simulator.name, "duration_s": duration, "walkway_m": walkway_m,
     }
+    if start_stop:  # only when set: folders written before the option existed still resume
+        manifest["start_stop"] = True
     _check_folder(out, manifest)
     df = sample_cohort(cohort, n=n, seed=seed, simulator=simulator)
     out.mkdir(exist_ok=True)
@@ -116,7 +120,7 @@ def synth_dataset(
         if path.is_file():  # finished before an interruption: same stream, same traits
             tr = _redraw_traits(row, kind, seed, i)
         else:
-            table, tr = _record(kind, measures, row, common, duration, walkway)
+            table, tr = _record(kind, measures, row, common, duration, walkway, start_stop)
             _atomic_csv(table, path)
         traits.append(tr)
         if progress is not None:
@@ -127,12 +131,14 @@ def synth_dataset(
 
 def _record(
     kind: str, measures: dict[str, float], row: pd.Series, common: dict[str, Any], duration: float, walkway: float | None,
+    start_stop: bool = False,
 ) -> tuple[pd.DataFrame, dict[str, float]]:
     if kind == "insoles":
-        rec, tr = insole_recording(measures, body_mass_kg=float(row["body_mass_kg"]), duration_s=duration, walkway_m=walkway, **common)
+        rec, tr = insole_recording(measures, body_mass_kg=float(row["body_mass_kg"]), duration_s=duration, walkway_m=walkway,
+                                   start_stop=start_stop, **common)
         return insole_table(rec), tr
     if kind == "imu":
-        return imu_table(measures, duration_s=duration, walkway_m=walkway, **common)
+        return imu_table(measures, duration_s=duration, walkway_m=walkway, start_stop=start_stop, **common)
     return video_table(measures, **common)
 
 

@@ -36,11 +36,11 @@ IMU_SITES = ("lumbar", "ankle_l", "ankle_r")
 
 def _walk(
     measures: Mapping[str, float], *, motor_noise: float, duration_s: float, walkway_m: float | None, rng: np.random.Generator,
-    paretic_side: str | None = None,
+    paretic_side: str | None = None, start_stop: bool = False,
 ) -> tuple[Walk, dict[str, float]]:
     timing = patient_timing(dict(measures), motor_noise=motor_noise, rng=rng, paretic_side=paretic_side)
     n = max(4, int(np.ceil(duration_s / timing.stride_time_s)))
-    walk = simulate_walk(timing, n_strides=n, rng=rng, straight_m=walkway_m)
+    walk = simulate_walk(timing, n_strides=n, rng=rng, straight_m=walkway_m, start_stop=start_stop)
     return walk, {"dfa_alpha_true": timing.dfa_alpha, "asymmetry_true": timing.asymmetry}
 
 
@@ -65,10 +65,12 @@ def insole_recording(
     measures: Mapping[str, float], *, motor_noise: float, height_m: float, body_mass_kg: float, rng: np.random.Generator,
     duration_s: float = 120.0, walkway_m: float | None = 25.0,
     curves: Mapping[str, np.ndarray] | None = None, gait_cycle_pct: np.ndarray | None = None, paretic_side: str | None = None,
+    start_stop: bool = False,
 ) -> tuple[InsoleRecording, dict[str, float]]:
-    """Insole forces of one patient's walk (M shape from the curves when they have it)."""
+    """Insole forces of one patient's walk (M shape from the curves when they have it); ``start_stop``:
+    the walk starts and ends standing (:func:`~trialsim.sensors.walk.simulate_walk`)."""
     walk, traits = _walk(measures, motor_noise=motor_noise, duration_s=duration_s, walkway_m=walkway_m, rng=rng,
-                         paretic_side=paretic_side)
+                         paretic_side=paretic_side, start_stop=start_stop)
     shapes: dict[str, np.ndarray | None] = {"r": None, "l": None}
     if curves is not None and gait_cycle_pct is not None:
         for side in ("r", "l"):
@@ -91,11 +93,11 @@ def imu_table(
     measures: Mapping[str, float], *, motor_noise: float, height_m: float, rng: np.random.Generator,
     duration_s: float = 60.0, walkway_m: float | None = 25.0, sites: tuple[str, ...] = IMU_SITES,
     curves: Mapping[str, np.ndarray] | None = None, gait_cycle_pct: np.ndarray | None = None, sample_rate_hz: float = 100.0,
-    paretic_side: str | None = None,
+    paretic_side: str | None = None, start_stop: bool = False,
 ) -> tuple[pd.DataFrame, dict[str, float]]:
     """``time_s`` and ``<site>_acc_x``, ``<site>_acc_y`` (m/s²), ``<site>_gyro_z`` (rad/s) at 100 Hz."""
     walk, traits = _walk(measures, motor_noise=motor_noise, duration_s=duration_s, walkway_m=walkway_m, rng=rng,
-                         paretic_side=paretic_side)
+                         paretic_side=paretic_side, start_stop=start_stop)
     cyc, pct = _cycle(curves, gait_cycle_pct, measures, height_m)
     kin = replay(cyc, pct, walk, height_m=height_m, sample_rate_hz=sample_rate_hz)
     signals = imu_signals(kin, sites=sites, rng=rng)

@@ -29,6 +29,15 @@ sets the means; stride by stride:
 - **Turns** (optional): every ``straight_m`` metres of walkway the walker turns
   (4 strides at 70 % speed with 15 % longer stride times), as in the gaitpdb
   recordings.
+- **Start and stop** (optional): the walk starts from standing and ends standing. Gait
+  initiation reaches steady walking over about three steps (Mann, Hagy, White & Liddell
+  1979, J Bone Joint Surg Am 61:232), ≥ 90–95 % of steady speed by the third step, the
+  speed gained mostly through cadence (sloped-gait study of 14 adults on an
+  instrumented ramp, level condition); the first three steps are taken at 65, 85 and
+  95 % of the steady speed, through the same speed–step-time coupling as the rest of
+  the walk (so their steps are longer in time). Termination mirrors initiation (95, 85,
+  65 % over the last three steps): an assumption, no per-step termination figures were
+  found. ``starting_stopping_<side>`` marks the strides that hold such a step.
 
 Double support is not an input: it follows from both feet's stance and timing
 (≈ 2·stance − 100 % for a symmetric gait), the way it does on a real walkway.
@@ -48,6 +57,9 @@ SWING_NOISE_RATIO = 1.4
 TURN_STRIDES = 4
 TURN_SPEED_FACTOR = 0.7
 TURN_STRIDE_TIME_FACTOR = 1.15
+#: speed of the first three steps as a fraction of the steady speed (module docs); the
+#: last three steps mirror them
+START_SPEED_FRACTIONS = (0.65, 0.85, 0.95)
 
 
 @dataclass(frozen=True)
@@ -95,6 +107,8 @@ class Walk:
     speed_l_m_s: np.ndarray
     turning_r: np.ndarray
     turning_l: np.ndarray
+    starting_stopping_r: np.ndarray | None = None
+    starting_stopping_l: np.ndarray | None = None
 
     @property
     def duration_s(self) -> float:
@@ -122,8 +136,10 @@ def _step_log_sd(stride_cv: float, hurst: float, n_steps: int) -> float:
 
 def simulate_walk(
     timing: GaitTiming, *, n_strides: int, rng: np.random.Generator, straight_m: float | None = None,
+    start_stop: bool = False,
 ) -> Walk:
-    """Both feet's events over ``n_strides`` strides (see module docs).
+    """Both feet's events over ``n_strides`` strides (see module docs); ``start_stop``: the walk
+    starts and ends standing (it draws no extra random numbers: the rest of the walk is the same).
 
     Examples
     --------
@@ -153,8 +169,21 @@ def simulate_walk(
             turning[k : k + 2 * TURN_STRIDES] = True
         steps = np.where(turning, steps * TURN_STRIDE_TIME_FACTOR, steps)
         speed = np.where(turning, speed * TURN_SPEED_FACTOR, speed)
+    transient = np.zeros(n_steps, bool)
+    if start_stop:
+        fraction = np.ones(n_steps)
+        ramp = np.asarray(START_SPEED_FRACTIONS)
+        fraction[: len(ramp)] = ramp
+        last = 2 * n_strides + 1  # steps 0 … 2n make the two feet's strides; later ones are never read
+        fraction[last - len(ramp): last] = np.minimum(fraction[last - len(ramp): last], ramp[::-1])
+        transient = fraction < 1.0
+        steps = steps * fraction ** (-SPEED_EXPONENT)  # within a walk T ∝ v^−β (module docs)
+        speed = speed * fraction
     hs_all = np.r_[0.0, np.cumsum(steps)]
     hs_r, hs_l = hs_all[0::2][: n_strides + 1], hs_all[1::2][: n_strides + 1]
+
+    def marks(flags: np.ndarray, start: int) -> np.ndarray:
+        return flags[start::2][:n_strides] | flags[start + 1 :: 2][:n_strides]
 
     def side(hs: np.ndarray, sign: float, start: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         stride = np.diff(hs)
@@ -167,4 +196,6 @@ def simulate_walk(
 
     to_r, v_r, turn_r = side(hs_r, 1.0, 0)
     to_l, v_l, turn_l = side(hs_l, -1.0, 1)
-    return Walk(hs_r, to_r, hs_l, to_l, v_r, v_l, turn_r, turn_l)
+    if not start_stop:
+        return Walk(hs_r, to_r, hs_l, to_l, v_r, v_l, turn_r, turn_l)
+    return Walk(hs_r, to_r, hs_l, to_l, v_r, v_l, turn_r, turn_l, marks(transient, 0), marks(transient, 1))
