@@ -28,7 +28,7 @@ from trialsim.errors import SpecError, TrialsimError
 from trialsim.plotting import interactive as figures
 from trialsim.sensors.devices import DEVICES
 from trialsim.spec.loading import MAX_YAML_BYTES
-from trialsim.spec.study import SHIFTABLE
+from trialsim.spec.study import SEVERITY_SPAN, SHIFTABLE
 
 
 def show_errors(lines: list[str]) -> None:
@@ -79,7 +79,12 @@ def settings_form(study: Study, query: S.QuerySettings) -> dict[str, Any]:
     v["mechanism"] = form.radio("Mechanism", S.MECHANISMS, index=2 if sym and dm > 0 else (1 if dm > 0 and not sym else 0), key="mechanism")
     v["effect_multiplier"] = form.slider("Effect size (× the study's mechanism)", 0.0, 3.0, 1.0, 0.1, key="effect_multiplier",
                                          help="Scales every parameter shift and the disease-modifying fraction.")
-    shifts = dict(sym.shifts) if sym else {"neural_drive": 0.0}
+    severity = dict(sym.severity_shift) if sym else {}
+    v["severity_shift"] = {name: form.number_input(f"severity shift: {name} (points)", -float(SEVERITY_SPAN[name]),
+                                                   float(SEVERITY_SPAN[name]), float(x), 1.0, key=f"severity_{name}",
+                                                   format="%.1f")
+                           for name, x in severity.items()}
+    shifts = dict(sym.shifts) if sym else ({} if severity else {"neural_drive": 0.0})
     v["shifts"] = {name: form.number_input(f"shift: {name}", -2.0, 2.0, float(x), 0.01, key=f"shift_{name}", format="%.3f")
                    for name, x in shifts.items() if name in SHIFTABLE}
     v["dm_fraction"] = form.slider("Progression slowed (disease-modifying fraction)", 0.0, 1.0, float(dm or 0.3), 0.05, key="dm_fraction")

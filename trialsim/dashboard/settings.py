@@ -90,6 +90,8 @@ def with_settings(study: Study, values: Mapping[str, Any]) -> Study:
     mult, mech = float(values["effect_multiplier"]), values["mechanism"]
     if mech != "disease-modifying":
         fields["treatment.symptomatic.shifts"] = {k: round(v * mult, 6) for k, v in values["shifts"].items()}
+        fields["treatment.symptomatic.severity_shift"] = {
+            k: round(v * mult, 6) for k, v in values.get("severity_shift", {}).items()}
     else:
         fields["treatment.symptomatic"] = None
     fields["treatment.disease_modifying_fraction"] = (

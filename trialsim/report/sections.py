@@ -56,7 +56,9 @@ def design_section(data: RunData) -> Section:
     a, ep = spec.analysis, spec.endpoint
     control, treatment = spec.control_arm, spec.treatment_arm
     sym = spec.treatment.symptomatic
-    mechanism = ", ".join(f"{k} {v:+g}" for k, v in (sym.shifts if sym else {}).items()) or "none"
+    mechanism = ", ".join([*(f"{k} {v:+g}" for k, v in (sym.shifts if sym else {}).items()),
+                           *(f"{k} {v:+g} points (through the severity mapping)"
+                             for k, v in (sym.severity_shift if sym else {}).items())]) or "none"
     borrowing = a.borrowing.method if a.borrowing.method != "none" else "none"
     missing = ("complete cases at the primary visit (valid under MCAR)" if a.method.endswith("ancova")
                else "all observed visits (valid under MAR)")

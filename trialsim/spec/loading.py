@@ -18,7 +18,7 @@ from pydantic import BaseModel, ValidationError
 
 from trialsim.errors import InputFileError, SpecError
 from trialsim.spec.cohort import CohortSpec
-from trialsim.spec.study import StudySpec
+from trialsim.spec.study import StudySpec, severity_shift_problems
 
 MAX_YAML_BYTES = 1_000_000
 MAX_ALIASES = 20
@@ -213,6 +213,7 @@ def study_from_text(text: str, *, source: str, base_path: Path | None = None) ->
     data = parse_yaml(text, source=source)
     spec: StudySpec = validate_spec(StudySpec, data, source=source)
     if isinstance(spec.cohort, CohortSpec):
+        _check_severity_shift(spec, spec.cohort, source)
         return LoadedStudy(spec, spec.cohort, source, text, None, None)
     if base_path is None:
         from trialsim.catalog import cohort_path
@@ -226,7 +227,14 @@ def study_from_text(text: str, *, source: str, base_path: Path | None = None) ->
         raise SpecError([f"{source}: cohort: {exc} (referenced as {spec.cohort!r})"]) from None
     cohort_data = parse_yaml(cohort_text, source=str(cohort_file))
     cohort = validate_spec(CohortSpec, cohort_data, source=str(cohort_file))
+    _check_severity_shift(spec, cohort, source)
     return LoadedStudy(spec, cohort, source, text, str(cohort_file), cohort_text)
+
+
+def _check_severity_shift(spec: StudySpec, cohort: CohortSpec, source: str) -> None:
+    problems = severity_shift_problems(spec, cohort.condition)
+    if problems:
+        raise SpecError([f"{source}: {p}" for p in problems])
 
 
 def load_study(path: str | Path) -> LoadedStudy:

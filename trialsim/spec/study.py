@@ -19,6 +19,11 @@ GaitMeasure = Literal[
 ]
 Device = Literal["stopwatch_10mwt", "walkway", "insoles", "imu_ankle", "imu_lumbar", "phone_video"]
 SHIFTABLE = tuple(p for p in CORE_PARAMETERS if p not in ("height_m", "body_mass_kg", "age_years"))
+#: the continuous severity score each condition's physiology is mapped from (physiology/disease.py),
+#: and the span of that score (a symptomatic ``severity_shift`` is bounded by it)
+SEVERITY_SCORE: dict[str, str] = {"parkinsons": "updrs_iii", "cerebral_palsy": "gmfcs_level",
+                                  "stroke": "fugl_meyer_le", "mci": "moca_score"}
+SEVERITY_SPAN: dict[str, float] = {"updrs_iii": 132.0, "gmfcs_level": 4.0, "fugl_meyer_le": 34.0, "moca_score": 30.0}
 
 
 class ArmSpec(Spec):
@@ -99,11 +104,44 @@ class ParameterShifts(Spec):
 
 
 class SymptomaticEffect(ParameterShifts):
-    """Shifts physiology while the drug acts: linear onset, exponential wash-out after ``stop_week``."""
+    """Shifts physiology while the drug acts: linear onset, exponential wash-out after ``stop_week``.
 
+    Two ways to say what the drug does, combinable: ``shifts`` of named musculoskeletal
+    parameters, and ``severity_shift`` — a change of the condition's clinical score while the
+    drug acts (``{updrs_iii: -17}``: patients move as if 17 MDS-UPDRS III points less
+    severe). The second goes through the same severity → physiology mapping as the cohort,
+    so every simulator sees it through the parameters it reads (the reference model reads
+    neural drive, stiffness and activation time; physics v2 and its generator read vigour
+    and joint rigidity too).
+    """
+
+    severity_shift: dict[str, float] = Field(
+        default_factory=dict, description="change of the cohort condition's severity score while the drug acts, e.g. {updrs_iii: -17}")
     onset_weeks: float = Field(4.0, ge=0, le=104)
     stop_week: float | None = Field(None, ge=0, description="week the treatment stops (None: never)")
     washout_weeks: float = Field(2.0, gt=0, le=104)
+
+
+    @field_validator("severity_shift")
+    @classmethod
+    def _known_score(cls, value: dict[str, float]) -> dict[str, float]:
+        for name, shift in value.items():
+            if name not in SEVERITY_SPAN:
+                raise ValueError(f"unknown severity score {name!r} (allowed: {', '.join(SEVERITY_SPAN)})")
+            if abs(shift) > SEVERITY_SPAN[name]:
+                raise ValueError(f"severity shift of {name} is {shift:g}, beyond the score's span ±{SEVERITY_SPAN[name]:g}")
+        return value
+
+
+def severity_shift_problems(spec: StudySpec, condition: str) -> list[str]:
+    """One-line problems where ``treatment.symptomatic.severity_shift`` names a score the cohort's condition lacks."""
+    sym = spec.treatment.symptomatic
+    allowed = SEVERITY_SCORE.get(condition)
+    return [
+        f"treatment.symptomatic.severity_shift: {name} does not apply to a {condition} cohort "
+        f"(allowed: {allowed or 'none: a healthy cohort has no severity score'})"
+        for name in (sym.severity_shift if sym else {}) if name != allowed
+    ]
 
 
 class TreatmentSpec(Spec):

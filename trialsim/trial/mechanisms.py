@@ -58,6 +58,18 @@ def apply_shifts(
     return out
 
 
+def treated_severity(
+    severity: dict[str, np.ndarray], effect: SymptomaticEffect, amount: np.ndarray
+) -> dict[str, np.ndarray]:
+    """Severity the physiology is mapped from while the drug acts: each score of
+    ``effect.severity_shift`` moved by ``shift * amount`` (amount broadcasts), within its bounds."""
+    out = dict(severity)
+    for score, shift in effect.severity_shift.items():
+        low, high = SCORE_BOUNDS[score]
+        out[score] = np.clip(out[score] + shift * amount, low, high)
+    return out
+
+
 def symptomatic_amount(effect: SymptomaticEffect, weeks: np.ndarray) -> np.ndarray:
     return onset_profile(weeks, onset_weeks=effect.onset_weeks, stop_week=effect.stop_week, washout_weeks=effect.washout_weeks)
 

@@ -24,6 +24,7 @@ from trialsim.trial.mechanisms import (
     placebo_amount,
     progressed_severity,
     symptomatic_amount,
+    treated_severity,
 )
 from trialsim.trial.prognostic_twins import twin_predicted_change
 from trialsim.trial.randomisation import DISCRETE_VARIABLES, assign_arms, stratum_index
@@ -118,6 +119,9 @@ def _trajectory_params(
     responder = (c.responder_u < study.treatment.responder_fraction) & treated
     slowing = study.treatment.disease_modifying_fraction * effect_scale * responder
     severity = progressed_severity(c.severity, condition=cohort.condition, weeks=weeks, rate_per_year=rate, slowing=slowing)
+    sym = study.treatment.symptomatic
+    if treated and sym is not None and sym.severity_shift and effect_scale > 0:
+        severity = treated_severity(severity, sym, effect_scale * responder[:, None] * symptomatic_amount(sym, weeks)[None, :])
     years = weeks[None, :] / 52.0
     cov = {
         "age_years": c.covariates["age_years"][:, None] + years,
@@ -129,8 +133,7 @@ def _trajectory_params(
     params = map_to_parameters(cov, condition=cohort.condition, severity=severity, patient_noise=noise, paretic_side=c.paretic_side[:, None])
     if study.placebo.shifts:
         params = apply_shifts(params, study.placebo.shifts, placebo_amount(study, weeks)[None, :])
-    sym = study.treatment.symptomatic
-    if treated and sym is not None and effect_scale > 0:
+    if treated and sym is not None and sym.shifts and effect_scale > 0:
         scaled = {k: v * effect_scale for k, v in sym.shifts.items()}
         params = apply_shifts(params, scaled, responder[:, None] * symptomatic_amount(sym, weeks)[None, :])
     return params
