@@ -21,7 +21,12 @@ the shipped v2 guess), each in its own subprocess so that no variant leaks into 
 - ``arate30`` / ``arate100``: plus an activation-rate cost w·Σ∫(u − a)² dt / D
   (``free_speed.add_activation_rate_goals``; rapid force development costs energy, van der
   Zee & Kuo 2021);
-- ``mesh40``: 40 mesh intervals per half cycle instead of 20 (is stance a resolution artefact?).
+- ``mesh40``: 40 mesh intervals per half cycle instead of 20 (is stance a resolution artefact?);
+- ``qacc<w>``: plus w·Σ∫q̈² dt / D over the rotational coordinates (Falisse et al. 2019's
+  joint-acceleration term; ``free_speed.add_joint_acceleration_goals``);
+- ``load<w>``: plus w·Σ_spheres ∫(F_y / body weight)² dt / D (a cost on peak foot loads;
+  ``free_speed.add_foot_load_goals``);
+- ``heelx<x>`` / ``toesx<x>``: the heel / toe-tip sphere at x metres from the ankle (at 1.75 m).
 
 Variants combine with ``+`` (``mtp+achilles``). Prints one JSON line per variant and a
 markdown table. Nothing here is tuned to pass: a variant that does not reach the target
@@ -108,6 +113,10 @@ def configure(variant: str) -> tuple[dict[str, Any], int]:
             model_mod.CONTACT["dissipation"] = float(part[1:])
         elif part.startswith("heelr"):
             spheres[0] = (spheres[0][0], spheres[0][1], float(part[5:]))
+        elif part.startswith("heelx"):
+            spheres[0] = (spheres[0][0], float(part[5:]), spheres[0][2])
+        elif part.startswith("toesx"):
+            spheres[2] = (spheres[2][0], float(part[5:]), spheres[2][2])
         elif part == "mtp":
             install_toe_joint(model_mod)
         elif part == "achilles":
@@ -116,6 +125,10 @@ def configure(variant: str) -> tuple[dict[str, Any], int]:
             free_speed.EFFORT_WEIGHT = float(part[6:])
         elif part.startswith("arate"):
             kwargs["activation_rate_weight"] = float(part[5:])
+        elif part.startswith("qacc"):
+            kwargs["joint_acceleration_weight"] = float(part[4:])
+        elif part.startswith("load"):
+            kwargs["foot_load_weight"] = float(part[4:])
         elif part.startswith("mesh"):
             mesh = int(part[4:])
         else:

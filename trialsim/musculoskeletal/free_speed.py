@@ -74,6 +74,15 @@ COMPLIANT_ACHILLES = False
 #: energy: van der Zee & Kuo 2021, J Exp Biol 224:jeb233965; Doke & Kuo 2007, J Exp Biol
 #: 210:2390); 0 = not in the objective (see BENCHMARKS.md, physics v2 stance experiments)
 ACTIVATION_RATE_WEIGHT = 0.0
+#: weight of the joint-acceleration term Σ q̈² per metre over the rotational coordinates
+#: (Falisse et al. 2019, J R Soc Interface 16:20190402: metabolic rate, activations,
+#: joint accelerations and passive torques, all squared, predicted human-like gait);
+#: 0 = not in the objective (see BENCHMARKS.md, physics v2 stance experiments)
+JOINT_ACCELERATION_WEIGHT = 0.0
+#: weight of a foot-loading term Σ_spheres ∫ (F_y / body weight)² dt / D (peak loads are avoided:
+#: a flat, long contact carries the same impulse with a smaller ∫F²); 0 = not in the objective
+#: (an experiment: BENCHMARKS.md, physics v2 stance experiments)
+FOOT_LOAD_WEIGHT = 0.0
 
 
 #: Achilles tendon strain at maximum isometric force for soleus and gastrocnemius:
@@ -124,6 +133,8 @@ def solve_free_speed(
     speed_m_s: float | None = None,
     compliant_achilles: bool = COMPLIANT_ACHILLES,
     activation_rate_weight: float | None = None,
+    joint_acceleration_weight: float | None = None,
+    foot_load_weight: float | None = None,
 ) -> SolveOutcome:
     """One predictive solve with free duration and no speed constraint.
 
@@ -150,7 +161,9 @@ def solve_free_speed(
     study, model, full = build_study(params, settings=settings, guess=guess, guess_height_m=guess_height_m,
                                      full_cycle=full_cycle, time_cost_w_kg=time_cost_w_kg, speed_m_s=speed_m_s,
                                      compliant_achilles=compliant_achilles,
-                                     activation_rate_weight=activation_rate_weight)
+                                     activation_rate_weight=activation_rate_weight,
+                                     joint_acceleration_weight=joint_acceleration_weight,
+                                     foot_load_weight=foot_load_weight)
     solution = study.solve()
     return _outcome(study, solution, model, start, full)
 
@@ -166,6 +179,8 @@ def build_study(
     speed_m_s: float | None = None,
     compliant_achilles: bool = COMPLIANT_ACHILLES,
     activation_rate_weight: float | None = None,
+    joint_acceleration_weight: float | None = None,
+    foot_load_weight: float | None = None,
 ) -> tuple[Any, Any, bool]:
     """The Moco study of :func:`solve_free_speed`, guess set, not solved: ``(study, model, full_cycle)``."""
     import opensim as osim
@@ -207,6 +222,12 @@ def build_study(
     rate_weight = ACTIVATION_RATE_WEIGHT if activation_rate_weight is None else activation_rate_weight
     if rate_weight > 0.0:
         add_activation_rate_goals(osim, problem, model, rate_weight)
+    acc_weight = JOINT_ACCELERATION_WEIGHT if joint_acceleration_weight is None else joint_acceleration_weight
+    if acc_weight > 0.0:
+        add_joint_acceleration_goals(osim, problem, model, acc_weight)
+    load_weight = FOOT_LOAD_WEIGHT if foot_load_weight is None else foot_load_weight
+    if load_weight > 0.0:
+        add_foot_load_goals(osim, problem, load_weight / (p["body_mass_kg"] * 9.81) ** 2)
 
     solver = study.initCasADiSolver()
     _configure_solver(solver, settings)
@@ -234,6 +255,33 @@ def add_activation_rate_goals(osim: Any, problem: Any, model: Any, weight: float
         goal.setOutputPath(f"{path}|excitation")
         goal.setSecondOutputPath(f"{path}|activation")
         goal.setOperation("subtraction")
+        goal.setExponent(2)
+        goal.setDivideByDisplacement(True)
+        problem.addGoal(goal)
+
+
+def add_joint_acceleration_goals(osim: Any, problem: Any, model: Any, weight: float) -> None:
+    """One goal per rotational coordinate: weight · ∫ q̈² dt / D (rad/s², per metre walked)."""
+    coordinates = model.getCoordinateSet()
+    for i in range(coordinates.getSize()):
+        coordinate = coordinates.get(i)
+        if coordinate.getMotionType() != osim.Coordinate.Rotational:
+            continue
+        goal = osim.MocoOutputGoal(f"joint_acceleration_{coordinate.getName()}", weight)
+        goal.setOutputPath(f"{coordinate.getAbsolutePathString()}|acceleration")
+        goal.setExponent(2)
+        goal.setDivideByDisplacement(True)
+        problem.addGoal(goal)
+
+
+def add_foot_load_goals(osim: Any, problem: Any, weight: float) -> None:
+    """One goal per contact sphere: weight · ∫ F_y² dt / D (``weight`` in 1/N²)."""
+    from trialsim.musculoskeletal.model import contact_force_paths
+
+    for path in [*contact_force_paths("r"), *contact_force_paths("l")]:
+        goal = osim.MocoOutputGoal(f"load_{path.rsplit('/', 1)[-1]}", weight)
+        goal.setOutputPath(f"{path}|sphere_force")
+        goal.setOutputIndex(4)  # SpatialVec (moment, force): vertical force
         goal.setExponent(2)
         goal.setDivideByDisplacement(True)
         problem.addGoal(goal)
