@@ -26,6 +26,8 @@ the shipped v2 guess), each in its own subprocess so that no variant leaks into 
   joint-acceleration term; ``free_speed.add_joint_acceleration_goals``);
 - ``load<w>``: plus w·Σ_spheres ∫(F_y / body weight)² dt / D (a cost on peak foot loads;
   ``free_speed.add_foot_load_goals``);
+- ``trunk<w>``: plus w·∫|a_pelvis|² dt / D (head-arms-trunk stability; Veerkamp et al. 2021);
+- ``tendons``: every muscle with a compliant tendon (strain 0.049 at maximum force, k_T = 35);
 - ``heelx<x>`` / ``toesx<x>``: the heel / toe-tip sphere at x metres from the ankle (at 1.75 m).
 
 Variants combine with ``+`` (``mtp+achilles``). Prints one JSON line per variant and a
@@ -121,12 +123,18 @@ def configure(variant: str) -> tuple[dict[str, Any], int]:
             install_toe_joint(model_mod)
         elif part == "achilles":
             kwargs["compliant_achilles"] = True
+        elif part == "tendons":  # every muscle's tendon compliant (generic strain 0.049, k_T = 35)
+            free_speed.ACHILLES_MUSCLES = ("",)  # str.startswith("") is true: every muscle
+            free_speed.ACHILLES_TENDON_STRAIN = 0.049
+            kwargs["compliant_achilles"] = True
         elif part.startswith("effort"):
             free_speed.EFFORT_WEIGHT = float(part[6:])
         elif part.startswith("arate"):
             kwargs["activation_rate_weight"] = float(part[5:])
         elif part.startswith("qacc"):
             kwargs["joint_acceleration_weight"] = float(part[4:])
+        elif part.startswith("trunk"):
+            kwargs["trunk_stability_weight"] = float(part[5:])
         elif part.startswith("load"):
             kwargs["foot_load_weight"] = float(part[4:])
         elif part.startswith("mesh"):
@@ -147,8 +155,21 @@ def grf_peaks_bw(curve: list[float]) -> tuple[float, float, float]:
     return (max(stance[: mid + 1]), min(stance[mid // 2: mid + (last - mid) // 2 + 1]), max(stance[mid:]))
 
 
-def solve_variant(variant: str) -> dict[str, Any]:
-    """One free-speed solve of the nominal body with ``variant`` applied (in this process)."""
+#: bodies of issue #14's direction checks (``--bodies``): parameters on top of the registry's nominal
+BODIES: dict[str, dict[str, float]] = {
+    "nominal": {},
+    "nominal70": {"age_years": 70.0},
+    "pf0.5": {"age_years": 70.0, "strength_plantarflexors": 0.5},
+    "tall": {"age_years": 70.0, "height_m": 1.90, "body_mass_kg": 85.0},
+    "vigour0.6": {"age_years": 70.0, "vigour": 0.6},
+    "stiff2": {"age_years": 70.0, "passive_stiffness": 2.0},
+    "hamfib0.75": {"age_years": 70.0, "fiber_length_knee_flexors": 0.75},
+    "rigidity2": {"age_years": 70.0, "joint_rigidity": 2.0},
+}
+
+
+def solve_variant(variant: str, body: str = "nominal") -> dict[str, Any]:
+    """One free-speed solve of ``body`` with ``variant`` applied (in this process)."""
     from trialsim.musculoskeletal.free_speed import solve_free_speed
     from trialsim.musculoskeletal.gait import SolverSettings
     from trialsim.musculoskeletal.runner import _with_curves_and_measures
@@ -157,9 +178,9 @@ def solve_variant(variant: str) -> dict[str, Any]:
     cpu = time.process_time()
     start = time.perf_counter()
     settings = SolverSettings(mesh_intervals=mesh, tolerance=1e-2, max_iterations=600)
-    outcome = solve_free_speed({}, settings=settings, **kwargs)
+    outcome = solve_free_speed(dict(BODIES[body]), settings=settings, **kwargs)
     result = _with_curves_and_measures({"failure_reason": "", "success": outcome.success}, outcome, {}, start, v2=True)
-    row: dict[str, Any] = {"variant": variant, "success": bool(result["success"]), "iterations": outcome.iterations,
+    row: dict[str, Any] = {"variant": variant, "body": body, "success": bool(result["success"]), "iterations": outcome.iterations,
                            "core_s": round(time.process_time() - cpu)}
     row.update({k: round(float(result["measures"][k]), 3) for k in MEASURES if k in result["measures"]})
     if result["curves"]:
@@ -170,27 +191,36 @@ def solve_variant(variant: str) -> dict[str, Any]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("variants", nargs="*", default=list(VARIANTS))
-    parser.add_argument("--one", action="store_true", help=argparse.SUPPRESS)  # child process: one variant
+    parser.add_argument("--bodies", default="nominal",
+                        help=f"comma-separated bodies, each solved with every variant (known: {', '.join(BODIES)})")
+    parser.add_argument("--one", action="store_true", help=argparse.SUPPRESS)  # child process: one variant, one body
     args = parser.parse_args()
+    bodies = args.bodies.split(",")
+    unknown = [b for b in bodies if b not in BODIES]
+    if unknown:
+        raise SystemExit(f"error: --bodies: unknown {', '.join(unknown)}; known: {', '.join(BODIES)}")
     if args.one:
-        print(json.dumps(solve_variant(args.variants[0])), flush=True)
+        print(json.dumps(solve_variant(args.variants[0], bodies[0])), flush=True)
         return
     rows = []
     for variant in args.variants:
-        done = subprocess.run([sys.executable, __file__, "--one", variant], capture_output=True, text=True, check=False)
-        lines = [line for line in done.stdout.splitlines() if line.startswith("{")]
-        row = json.loads(lines[-1]) if lines else {"variant": variant, "success": False,
-                                                   "error": (done.stderr.strip().splitlines() or ["no output"])[-1]}
-        print(json.dumps(row), flush=True)
-        rows.append(row)
-    print("| variant | converged | speed m/s | cadence | stance % | double support % | swing knee ° | "
+        for body in bodies:
+            done = subprocess.run([sys.executable, __file__, "--one", variant, "--bodies", body],
+                                  capture_output=True, text=True, check=False)
+            lines = [line for line in done.stdout.splitlines() if line.startswith("{")]
+            row = json.loads(lines[-1]) if lines else {"variant": variant, "body": body, "success": False,
+                                                       "error": (done.stderr.strip().splitlines() or ["no output"])[-1]}
+            print(json.dumps(row), flush=True)
+            rows.append(row)
+    print("| variant | body | converged | speed m/s | cadence | stance % | double support % | swing knee ° | "
           "knee at contact ° | vGRF peak 1 / trough / peak 2 (BW) | iterations | core-s |")
-    print("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
+    print("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
     for r in rows:
         grf = " / ".join(f"{x:.2f}" for x in r.get("grf_peak1_trough_peak2_bw", [])) or "–"
         cells = [f"{r[k]:.3g}" if k in r else "–" for k in MEASURES]
-        print(f"| {r['variant']} | {r['success']} | {' | '.join(cells)} | {grf} | {r.get('iterations', '–')} | {r.get('core_s', '–')} |")
-    stance_ok = [r["variant"] for r in rows if r.get("stance_pct", 0.0) >= 59.0]
+        print(f"| {r['variant']} | {r['body']} | {r['success']} | {' | '.join(cells)} | {grf} | "
+              f"{r.get('iterations', '–')} | {r.get('core_s', '–')} |")
+    stance_ok = [f"{r['variant']} ({r['body']})" for r in rows if r.get("stance_pct", 0.0) >= 59.0]
     print(f"variants_with_stance_at_least_59_pct: {', '.join(stance_ok) or 'none'}")
 
 

@@ -2,10 +2,11 @@
 # Build the shipped simulation library in the background and commit its progress.
 #
 #   nohup setsid bash scripts/library_background.sh 400 1 40 > runs/library_build.log 2>&1 &
-#   (N design bodies, W workers, K bodies with imposed-speed siblings, [VERSION 2|1])
+#   (N design bodies, W workers, K bodies with imposed-speed siblings, [VERSION 3|1])
 #
-# VERSION 2 (default) builds trialsim/data/library_v2 (one free-speed solve per body,
-# neighbour warm start in batches); VERSION 1 resumes the v1 library trialsim/data/library.
+# VERSION 3 (default) builds trialsim/data/library_v3 (one free-speed solve per body with the
+# current objective, neighbour warm start in batches); VERSION 1 resumes the v1 library
+# trialsim/data/library. Library v2 (trialsim/data/library_v2) is read-only.
 # PID of this loop: runs/library_build.pid (stop: kill -- -$(cat runs/library_build.pid)).
 # Every ~10 min it consolidates the parquet files and commits the library folder only
 # (pathspec commit, so whatever else is staged in the shared index is left alone).
@@ -15,11 +16,11 @@ set -u
 N=${1:-400}
 WORKERS=${2:-1}
 SIBLINGS=${3:-0}
-VERSION=${4:-2}
+VERSION=${4:-3}
 cd "$(dirname "$0")/.."
 PY=${PYTHON:-.venv/bin/python}
 export PYTHONPATH="$(pwd)${PYTHONPATH:+:$PYTHONPATH}"
-if [ "$VERSION" = 2 ]; then LIB=trialsim/data/library_v2; else LIB=trialsim/data/library; fi
+if [ "$VERSION" = 3 ]; then LIB=trialsim/data/library_v3; else LIB=trialsim/data/library; fi
 mkdir -p runs $LIB
 echo $$ > runs/library_build.pid
 
@@ -38,7 +39,7 @@ commit() {
   done
 }
 
-if [ "$VERSION" = 2 ]; then
+if [ "$VERSION" = 3 ]; then
   BUILD="from trialsim.musculoskeletal.library_v2 import build_library_v2
 build_library_v2('$LIB', n=$N, workers=$WORKERS, speed_siblings=$SIBLINGS)"
 else

@@ -100,3 +100,20 @@ def test_resume_and_imposed_speed_siblings(tmp_path):
         body = sims[(sims["design_index"] == row["body_index"]) & (sims["speed_source"] == "self_selected")].iloc[0]
         assert row["speed_target_m_s"] / body["gait_speed_m_s"] == pytest.approx(0.8, abs=1e-3) or \
             row["speed_target_m_s"] / body["gait_speed_m_s"] == pytest.approx(1.2, abs=1e-3)
+
+
+def test_a_folder_of_another_library_version_is_refused(tmp_path):
+    """Library v3 changed the objective: v2 bodies have other ids and another gait, so a v2
+    folder cannot be extended with v3 bodies (one-line error naming the folder and the fix)."""
+    from trialsim.errors import InputFileError
+    from trialsim.musculoskeletal.library_v2 import LIBRARY_VERSION, objective_settings
+
+    out = tmp_path / "lib"
+    build_library_v2(out, n=BATCH_SIZE, workers=0, solve_fn=fake_body_solve)
+    design_file = json.loads((out / "design.json").read_text())
+    assert design_file["library_version"] == LIBRARY_VERSION == 3
+    assert design_file["objective"] == objective_settings()
+    assert design_file["objective"]["trunk_stability_weight"] > 0
+    (out / "design.json").write_text(json.dumps({**design_file, "library_version": 2}))
+    with pytest.raises(InputFileError, match=r"holds library v2, this build makes v3 .*new --out directory"):
+        build_library_v2(out, n=BATCH_SIZE, workers=0, solve_fn=fake_body_solve)

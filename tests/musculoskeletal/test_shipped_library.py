@@ -71,3 +71,19 @@ def test_library_cli_defaults_to_the_shipped_v2_library() -> None:
     assert res.exit_code == 0, res.output
     done = library_status(shipped_library_dir(2))["done"]
     assert f"done: {done} " in res.output and "self_selected" in res.output, res.output
+
+
+def test_library_build_refuses_version_2(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """Library v2's objective was replaced (v3): building v2 is a one-line error, its data stay readable."""
+    import typer
+    from typer.testing import CliRunner
+
+    from trialsim.cli.physics import ParameterError, library_app
+
+    app = typer.Typer()
+    app.add_typer(library_app, name="library")
+    res = CliRunner().invoke(app, ["library", "build", "--n", "2", "--out", str(tmp_path / "lib"), "--version", "2"])
+    assert isinstance(res.exception, ParameterError), res.output
+    assert "build --version 3" in str(res.exception) and "\n" not in str(res.exception)
+    assert not (tmp_path / "lib").exists()
+    assert library_status(shipped_library_dir(2))["done"] >= 100

@@ -133,16 +133,21 @@ def library_build_command(
     quiet: bool = typer.Option(False, "--quiet", help="No progress bar."),
     speed_siblings: int = typer.Option(0, "--speed-siblings", min=0,
                                        help="Also solve the first K healthy/PD/CP bodies at two more speeds."),
-    version: int = typer.Option(2, "--version", min=1, max=2, help="Library version: 2 (one free-speed solve per body) or 1."),
+    version: int = typer.Option(3, "--version", min=1, max=3,
+                                help="Library version: 3 (one free-speed solve per body, the current objective) or 1 "
+                                     "(imposed speeds); 2 is read-only."),
 ) -> None:
     """Build (or resume) a simulation library."""
     from trialsim.musculoskeletal.library import build_library, library_status
-    from trialsim.musculoskeletal.library_v2 import build_library_v2
+    from trialsim.musculoskeletal.library_v2 import LIBRARY_VERSION, build_library_v2
 
     if n > 100_000:
         raise TrialsimError(f"--n {n}: too many samples; allowed up to 100000")
-    out_dir = _output_dir(out)
     if version == 2:
+        raise ParameterError(f"--version 2: library v2's objective has been replaced by v{LIBRARY_VERSION}'s "
+                             f"(head-arms-trunk stability); its data stay readable; build --version {LIBRARY_VERSION}")
+    out_dir = _output_dir(out)
+    if version == LIBRARY_VERSION:
         build_library_v2(out_dir, n=n, workers=workers, scheduler_address=scheduler, seed=seed,
                          timeout_s=max(timeout, 1800.0) if timeout == 600.0 else timeout, quiet=quiet,
                          speed_siblings=speed_siblings)

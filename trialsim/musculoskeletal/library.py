@@ -395,12 +395,16 @@ class SimulationLibrary:
         return self.simulations[self.simulations["success"]]
 
 
+#: shipped library folders by version: v1 (imposed speeds), v2 (free speed; the shipped generator's
+#: training set), v3 (free speed with head-arms-trunk stability; being built)
+SHIPPED_LIBRARIES = {1: "data/library", 2: "data/library_v2", 3: "data/library_v3"}
+
+
 def shipped_library_dir(version: int = 1) -> Path:
-    """A library that ships with the package: ``trialsim/data/library`` (version 1) or
-    ``trialsim/data/library_v2`` (version 2, the shipped generator's training set)."""
-    if version not in (1, 2):
-        raise ValueError(f"library version {version}: allowed 1 or 2")
-    return Path(str(resources.files("trialsim").joinpath("data/library" if version == 1 else "data/library_v2")))
+    """A library that ships with the package (:data:`SHIPPED_LIBRARIES`)."""
+    if version not in SHIPPED_LIBRARIES:
+        raise ValueError(f"library version {version}: allowed {', '.join(map(str, SHIPPED_LIBRARIES))}")
+    return Path(str(resources.files("trialsim").joinpath(SHIPPED_LIBRARIES[version])))
 
 
 def load_library(out_dir: str | Path | None = None) -> SimulationLibrary:

@@ -52,6 +52,7 @@ from typing import Any
 
 import numpy as np
 
+from trialsim.errors import InputFileError
 from trialsim.musculoskeletal.library import (
     SimulationLibrary,
     _atomic_write,
@@ -69,7 +70,9 @@ log = logging.getLogger(__name__)
 
 BodySolveFn = Callable[[dict[str, Any], dict[str, Any], float, str, "str | None"], dict[str, Any]]
 
-LIBRARY_VERSION = 2
+#: 3: the free-speed objective adds head-arms-trunk stability (``free_speed.TRUNK_STABILITY_WEIGHT``);
+#: 2: without it (``trialsim/data/library_v2``, the v2 generator's training set, read-only now)
+LIBRARY_VERSION = 3
 PATTERN = ("healthy", "parkinsons", "cerebral_palsy", "stroke", "healthy", "parkinsons", "broad",
            "cerebral_palsy", "healthy", "parkinsons", "stroke", "cerebral_palsy", "broad", "healthy",
            "parkinsons", "cerebral_palsy", "stroke", "healthy", "parkinsons", "broad")
@@ -183,9 +186,11 @@ def build_library_v2(
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     settings = dict(LIBRARY_SETTINGS if settings is None else settings)
+    _refuse_other_version(out)
     _refuse_other_settings(out, settings)
     samples = design(n, seed=seed)
     _atomic_write(out / "design.json", json.dumps({"library_version": LIBRARY_VERSION, "seed": seed, "n": n,
+                                                   "objective": objective_settings(),
                                                    "speed_siblings": speed_siblings, "settings": settings,
                                                    "timeout_s": timeout_s, "batch_size": BATCH_SIZE,
                                                    "samples": samples}))
@@ -207,6 +212,26 @@ def build_library_v2(
         _build_siblings(out, samples, speed_siblings, settings, timeout_s, workers, scheduler_address, quiet, solve_fn)
     consolidate(out)
     return load_library(out)
+
+
+def objective_settings() -> dict[str, float]:
+    """The free-speed objective's constants this library version is solved with (``design.json``)."""
+    from trialsim.musculoskeletal import free_speed
+
+    return {"time_cost_w_kg": free_speed.TIME_COST_W_KG, "effort_weight": free_speed.EFFORT_WEIGHT,
+            "trunk_stability_weight": free_speed.TRUNK_STABILITY_WEIGHT}
+
+
+def _refuse_other_version(out: Path) -> None:
+    """A folder holds one library version: another version's bodies have other ids and another objective."""
+    path = out / "design.json"
+    if not path.is_file():
+        return
+    found = json.loads(path.read_text()).get("library_version")
+    if found != LIBRARY_VERSION:
+        raise InputFileError(
+            f"{out}: library_version: the folder holds library v{found}, this build makes v{LIBRARY_VERSION} "
+            f"(another objective); build into a new --out directory")
 
 
 def _build_siblings(out: Path, samples: list[dict[str, Any]], k: int, settings: dict[str, Any], timeout_s: float,
