@@ -53,17 +53,18 @@ def test_worker_timeout_is_recorded_not_raised():
 @pytest.mark.opensim
 def test_free_speed_problem_prices_energy_and_time_without_speed_or_tracking():
     """The v2 problem, built not solved: duration free, no speed constraint or tracking in free mode,
-    the cost of time (× vigour) in the metabolics component, a speed goal only when imposed."""
+    the cost of time (× vigour) in the metabolics component, head-arms-trunk stability (library v3),
+    a speed goal only when imposed."""
     pytest.importorskip("opensim")
     import opensim as osim
 
-    from trialsim.musculoskeletal.free_speed import METABOLICS, TIME_COST_W_KG, build_study
+    from trialsim.musculoskeletal.free_speed import METABOLICS, TIME_COST_W_KG, TRUNK_STABILITY_WEIGHT, build_study
     from trialsim.musculoskeletal.gait import SolverSettings
 
     def goals(study):
         phase = study.updProblem().getPhase(0)
         names = set()
-        for name in ("periodicity", "energy_and_time", "effort", "speed", "tracking"):
+        for name in ("periodicity", "energy_and_time", "effort", "trunk_stability", "speed", "tracking"):
             try:
                 phase.getGoal(name)
                 names.add(name)
@@ -74,7 +75,9 @@ def test_free_speed_problem_prices_energy_and_time_without_speed_or_tracking():
     settings = SolverSettings(mesh_intervals=10, tolerance=1e-2, max_iterations=1)
     free_study, model, full = build_study({"vigour": 0.5}, settings=settings)
     assert not full
-    assert goals(free_study) == {"periodicity", "energy_and_time", "effort"}
+    assert goals(free_study) == {"periodicity", "energy_and_time", "effort", "trunk_stability"}  # library v3
+    trunk = free_study.updProblem().getPhase(0).getGoal("trunk_stability")
+    assert trunk.getWeight() == pytest.approx(TRUNK_STABILITY_WEIGHT) and TRUNK_STABILITY_WEIGHT > 0
     metabolics = osim.Bhargava2004SmoothedMuscleMetabolics.safeDownCast(model.getComponent(METABOLICS))
     assert metabolics.get_basal_coefficient() == pytest.approx(0.5 * TIME_COST_W_KG)
     bounds = free_study.updProblem().getPhase(0).getTimeFinalBounds()
