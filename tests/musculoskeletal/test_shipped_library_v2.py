@@ -1,4 +1,4 @@
-"""The shipped v2 library (one free-speed solve per body): what it holds and where it lands.
+"""The shipped free-speed libraries v2 and v3 (one free-speed solve per body): what they hold and where they land.
 
 Fast: reads the committed parquet files, solves nothing. The per-phenotype comparison with
 published figures (including rows that fail today) is benchmarks/physics_phenotypes.py.
@@ -13,15 +13,31 @@ import pytest
 
 from trialsim.musculoskeletal.library import load_library
 
-LIBRARY_V2 = Path(str(resources.files("trialsim").joinpath("data/library_v2")))
+LIBRARIES = {version: Path(str(resources.files("trialsim").joinpath(f"data/library_v{version}"))) for version in (2, 3)}
 
 
-@pytest.fixture(scope="module")
-def bodies():
-    if not (LIBRARY_V2 / "simulations.parquet").exists():
-        pytest.skip("no library v2 in this checkout")
-    sims = load_library(LIBRARY_V2).simulations
+def _bodies(version: int):  # type: ignore[no-untyped-def]
+    folder = LIBRARIES[version]
+    if not (folder / "simulations.parquet").exists():
+        pytest.skip(f"no library v{version} in this checkout")
+    sims = load_library(folder).simulations
     return sims[sims["success"] & (sims["speed_source"] == "self_selected")]
+
+
+@pytest.fixture(scope="module", params=[2, 3], ids=["v2", "v3"])
+def bodies(request):  # type: ignore[no-untyped-def]
+    return _bodies(request.param)
+
+
+def test_v3_healthy_bodies_stand_like_people() -> None:
+    """Library v3's head-arms-trunk stability term: the healthy bodies' median stance is in Bovi's
+    band (≥ 59 %; v2: 56.75 %) with double support ≥ 17 % (v2: 13.5 %; real insoles ≈ 24 %)."""
+    healthy = _bodies(3)
+    healthy = healthy[healthy["phenotype"] == "healthy"]
+    if len(healthy) < 5:
+        pytest.skip(f"only {len(healthy)} healthy v3 bodies so far")
+    assert healthy["stance_pct"].median() >= 59.0
+    assert healthy["double_support_pct"].median() >= 17.0
 
 
 def test_every_body_chose_its_own_speed(bodies):
