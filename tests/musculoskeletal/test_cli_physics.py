@@ -62,6 +62,7 @@ def test_simulate_writes_summary_and_curves(tmp_path):
     summary = json.loads((out / "summary.json").read_text())
     assert summary["success"]
     assert summary["measures"]["gait_speed_m_s"] == pytest.approx(1.25, abs=0.01)
+    assert summary["physics"]["library_version"] == 3 and summary["physics"]["trunk_stability_weight"] > 0
     curves = pd.read_parquet(out / "curves.parquet")
     assert {"gait_cycle_pct", "curve", "value"} <= set(curves.columns)
     assert "grf_vertical_l_bw" in set(curves["curve"])

@@ -112,6 +112,10 @@ def simulate_command(
                         tolerance=tolerance, max_iterations=int(LIBRARY_SETTINGS["max_iterations"]))
     record = sim.to_record()
     record.pop("curves")
+    if route == "v2":
+        from trialsim.musculoskeletal.library_v2 import LIBRARY_VERSION, objective_settings
+
+        record["physics"] = {"route": "v2", "library_version": LIBRARY_VERSION, **objective_settings()}
     (out_dir / "summary.json").write_text(json.dumps(record, indent=1, allow_nan=True))
     sim.curves_frame().to_parquet(out_dir / "curves.parquet", index=False)
     status = "converged" if sim.success else f"FAILED ({sim.failure_reason})"
