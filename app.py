@@ -62,7 +62,7 @@ def choose_base(query: S.QuerySettings) -> Study | None:
 def reset_settings_on_new_base(study: Study) -> None:
     base_id = hashlib.sha256(study.yaml_text.encode()).hexdigest()
     if st.session_state.get("_base_id") != base_id:
-        for key in [*S.SETTING_KEYS, *(k for k in st.session_state if str(k).startswith("shift_"))]:
+        for key in [*S.SETTING_KEYS, *(k for k in st.session_state if str(k).startswith(("shift_", "severity_")))]:
             st.session_state.pop(key, None)
         st.session_state["_base_id"] = base_id
 
@@ -78,7 +78,7 @@ def settings_form(study: Study, query: S.QuerySettings) -> dict[str, Any]:
     sym, dm = spec.treatment.symptomatic, spec.treatment.disease_modifying_fraction
     v["mechanism"] = form.radio("Mechanism", S.MECHANISMS, index=2 if sym and dm > 0 else (1 if dm > 0 and not sym else 0), key="mechanism")
     v["effect_multiplier"] = form.slider("Effect size (× the study's mechanism)", 0.0, 3.0, 1.0, 0.1, key="effect_multiplier",
-                                         help="Scales every parameter shift and the disease-modifying fraction.")
+                                         help="Scales every parameter shift, every severity shift and the disease-modifying fraction.")
     severity = dict(sym.severity_shift) if sym else {}
     v["severity_shift"] = {name: form.number_input(f"severity shift: {name} (points)", -float(SEVERITY_SPAN[name]),
                                                    float(SEVERITY_SPAN[name]), float(x), 1.0, key=f"severity_{name}",

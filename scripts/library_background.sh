@@ -20,7 +20,11 @@ VERSION=${4:-3}
 cd "$(dirname "$0")/.."
 PY=${PYTHON:-.venv/bin/python}
 export PYTHONPATH="$(pwd)${PYTHONPATH:+:$PYTHONPATH}"
-if [ "$VERSION" = 3 ]; then LIB=trialsim/data/library_v3; else LIB=trialsim/data/library; fi
+case "$VERSION" in
+  3) LIB=trialsim/data/library_v3 ;;
+  1) LIB=trialsim/data/library ;;
+  *) echo "library_background.sh: VERSION $VERSION not buildable; give 3 (current objective) or 1 (v1 library); v2 is read-only" >&2; exit 2 ;;
+esac
 mkdir -p runs $LIB
 echo $$ > runs/library_build.pid
 

@@ -150,3 +150,8 @@ def test_synth_start_stop_walks_start_and_end_standing(tmp_path, capsys, monkeyp
     shift = b.heel_strike_s[0] - a.heel_strike_s[1]  # the first clean stride is the plain walk's second
     np.testing.assert_allclose(b.stride_s, a.stride_s[1: 1 + len(b.stride_s)], atol=0.011)
     np.testing.assert_allclose(b.heel_strike_s - shift, a.heel_strike_s[1: 1 + len(b.stride_s)], atol=0.011)
+    # a folder made with --start-stop does not resume without it, nor the other way round (exit 2, one line)
+    for folder, flags in ((ramped, ()), (plain, ("--start-stop",))):
+        code, _, err = cli(["synth", "insoles", str(HEALTHY), "--n", "3", "--seed", "4", "--out", str(folder), "--quiet",
+                            "--duration-s", "20", "--walkway-m", "0", *flags], capsys, monkeypatch)
+        assert code == 2 and "start_stop=" in err and err.strip().count("\n") == 0, err

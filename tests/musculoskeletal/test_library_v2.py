@@ -117,3 +117,23 @@ def test_a_folder_of_another_library_version_is_refused(tmp_path):
     (out / "design.json").write_text(json.dumps({**design_file, "library_version": 2}))
     with pytest.raises(InputFileError, match=r"holds library v2, this build makes v3 .*new --out directory"):
         build_library_v2(out, n=BATCH_SIZE, workers=0, solve_fn=fake_body_solve)
+
+
+def test_a_folder_solved_with_another_objective_or_unreadable_is_refused(tmp_path):
+    """Same version, other objective constants (e.g. a changed trunk weight): refused, one line.
+    A corrupt design.json is a one-line InputFileError, and a folder with no version field is v1."""
+    from trialsim.errors import InputFileError
+
+    out = tmp_path / "lib"
+    build_library_v2(out, n=BATCH_SIZE, workers=0, solve_fn=fake_body_solve)
+    design_file = json.loads((out / "design.json").read_text())
+    changed = {**design_file["objective"], "trunk_stability_weight": design_file["objective"]["trunk_stability_weight"] * 2}
+    (out / "design.json").write_text(json.dumps({**design_file, "objective": changed}))
+    with pytest.raises(InputFileError, match=r"objective: the folder was solved with .*new --out directory"):
+        build_library_v2(out, n=BATCH_SIZE, workers=0, solve_fn=fake_body_solve)
+    (out / "design.json").write_text("{not json")
+    with pytest.raises(InputFileError, match=r"design.json: unreadable JSON"):
+        build_library_v2(out, n=BATCH_SIZE, workers=0, solve_fn=fake_body_solve)
+    (out / "design.json").write_text(json.dumps({k: v for k, v in design_file.items() if k != "library_version"}))
+    with pytest.raises(InputFileError, match=r"holds library v1, this build makes v3"):
+        build_library_v2(out, n=BATCH_SIZE, workers=0, solve_fn=fake_body_solve)

@@ -88,6 +88,10 @@ def test_severity_shift_and_parameter_shifts_combine(by_severity: LoadedStudy) -
 def test_bad_severity_shifts_are_one_line_errors() -> None:
     with pytest.raises(ValueError, match="unknown severity score 'updrs'"):
         SymptomaticEffect(severity_shift={"updrs": -5})
+    with pytest.raises(ValueError, match="give a finite number of score points"):
+        SymptomaticEffect(severity_shift={"updrs_iii": float("nan")})
+    with pytest.raises(ValueError, match="give a finite number"):
+        SymptomaticEffect(shifts={"neural_drive": float("nan")})
     with pytest.raises(ValueError, match="beyond the score's span"):
         TreatmentSpec(symptomatic={"severity_shift": {"moca_score": 40}})  # type: ignore[arg-type]
     with pytest.raises(SpecError) as info:
@@ -102,16 +106,25 @@ def test_cli_exit_2_on_a_severity_shift_of_the_wrong_condition(tmp_path: Path, c
 
     data = yaml.safe_load(DEMO.read_text())
     data["treatment"]["symptomatic"] = {"severity_shift": {"fugl_meyer_le": 5}}
-    data["cohort"] = str((ROOT / "cohorts" / "early_pd.yaml").relative_to(ROOT).as_posix())
-    study = ROOT / "studies" / "_tmp_severity_shift_test.yaml"
-    study.write_text(yaml.safe_dump(data).replace("cohorts/early_pd.yaml", "../cohorts/early_pd.yaml"))
-    try:
-        monkeypatch.setattr(sys, "argv", ["trialsim", "run", str(study), "--out", str(tmp_path / "out"), "--replicates", "2"])
-        with pytest.raises(SystemExit) as exit_info:
-            main()
-    finally:
-        study.unlink()
+    (tmp_path / "early_pd.yaml").write_text((ROOT / "cohorts" / "early_pd.yaml").read_text())  # nothing written in the repo
+    data["cohort"] = "early_pd.yaml"
+    study = tmp_path / "severity_shift_wrong_condition.yaml"
+    study.write_text(yaml.safe_dump(data))
+    monkeypatch.setattr(sys, "argv", ["trialsim", "run", str(study), "--out", str(tmp_path / "out"), "--replicates", "2"])
+    with pytest.raises(SystemExit) as exit_info:
+        main()
     err = capsys.readouterr().err.strip()
     assert exit_info.value.code == 2
     assert err.count("\n") == 0 and "fugl_meyer_le does not apply to a parkinsons cohort" in err, err
     assert not (tmp_path / "out").exists()
+
+
+def test_severity_spans_agree_with_the_progression_scores() -> None:
+    """The spec's score names and spans are the trial mechanisms' (one list, no drift)."""
+    from trialsim.spec.study import SEVERITY_SCORE, SEVERITY_SPAN
+    from trialsim.trial import mechanisms
+
+    assert SEVERITY_SCORE == {condition: score for condition, (score, _) in mechanisms.PROGRESSION_SCORE.items()}
+    assert set(SEVERITY_SPAN) == set(mechanisms.SCORE_BOUNDS)
+    for score, (low, high) in mechanisms.SCORE_BOUNDS.items():
+        assert SEVERITY_SPAN[score] == pytest.approx(high - low)

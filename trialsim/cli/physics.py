@@ -176,8 +176,8 @@ def library_status_command(
 
 @library_app.command("path")
 def library_path_command(
-    version: int = typer.Option(2, "--version", min=1, max=2,
-                                help="2: library v2, the shipped generator's training set; 1: the v1 library."),
+    version: int = typer.Option(2, "--version", min=1, max=3,
+                                help="2: library v2, the shipped generator's training set; 3: library v3 (current objective); 1: the v1 library."),
 ) -> None:
     """Print the directory of a library shipped with the package (default: library v2)."""
     from trialsim.musculoskeletal.library import shipped_library_dir

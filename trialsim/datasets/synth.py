@@ -62,6 +62,11 @@ def _check_folder(out: Path, manifest: dict[str, Any]) -> None:
                 raise OutputPathError(
                     f"--out: {out} holds a dataset made with {key}={old.get(key)!r}, not {value!r}; give a new --out to start another"
                 )
+        if old.get("start_stop", False) != manifest.get("start_stop", False):  # absent means False in both
+            raise OutputPathError(
+                f"--out: {out} holds a dataset made with start_stop={old.get('start_stop', False)!r}, "
+                f"not {manifest.get('start_stop', False)!r}; give a new --out to start another"
+            )
     elif out.is_dir() and any(out.iterdir()):
         raise OutputPathError(f"--out: {out} is not empty and is not a trialsim synth folder; give a new or empty folder")
 

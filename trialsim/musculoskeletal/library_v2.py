@@ -223,15 +223,25 @@ def objective_settings() -> dict[str, float]:
 
 
 def _refuse_other_version(out: Path) -> None:
-    """A folder holds one library version: another version's bodies have other ids and another objective."""
+    """A folder holds one library version and one objective: other bodies have other ids and optima."""
     path = out / "design.json"
     if not path.is_file():
         return
-    found = json.loads(path.read_text()).get("library_version")
+    try:
+        stored = json.loads(path.read_text())
+    except (OSError, json.JSONDecodeError):
+        raise InputFileError(f"{path}: unreadable JSON; restore it from git or build into a new --out directory") from None
+    if not isinstance(stored, dict):
+        raise InputFileError(f"{path}: not a library design (a JSON object); build into a new --out directory")
+    found = stored.get("library_version", 1)  # v1 folders predate the field
     if found != LIBRARY_VERSION:
         raise InputFileError(
             f"{out}: library_version: the folder holds library v{found}, this build makes v{LIBRARY_VERSION} "
             f"(another objective); build into a new --out directory")
+    if "objective" in stored and stored["objective"] != objective_settings():
+        raise InputFileError(
+            f"{path}: objective: the folder was solved with {stored['objective']}, this code solves with "
+            f"{objective_settings()}; build into a new --out directory")
 
 
 def _build_siblings(out: Path, samples: list[dict[str, Any]], k: int, settings: dict[str, Any], timeout_s: float,

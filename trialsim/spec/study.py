@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from itertools import pairwise
 from typing import Annotated, Literal
 
@@ -98,6 +99,8 @@ class ParameterShifts(Spec):
         for name, shift in value.items():
             if name not in SHIFTABLE:
                 raise ValueError(f"unknown parameter {name!r} (allowed: {', '.join(SHIFTABLE)})")
+            if not math.isfinite(shift):
+                raise ValueError(f"shift of {name} is {shift}; give a finite number")
             if abs(shift) > 2:
                 raise ValueError(f"shift of {name} is {shift}, beyond ±2")
         return value
@@ -121,13 +124,14 @@ class SymptomaticEffect(ParameterShifts):
     stop_week: float | None = Field(None, ge=0, description="week the treatment stops (None: never)")
     washout_weeks: float = Field(2.0, gt=0, le=104)
 
-
     @field_validator("severity_shift")
     @classmethod
     def _known_score(cls, value: dict[str, float]) -> dict[str, float]:
         for name, shift in value.items():
             if name not in SEVERITY_SPAN:
                 raise ValueError(f"unknown severity score {name!r} (allowed: {', '.join(SEVERITY_SPAN)})")
+            if not math.isfinite(shift):
+                raise ValueError(f"severity shift of {name} is {shift}; give a finite number of score points")
             if abs(shift) > SEVERITY_SPAN[name]:
                 raise ValueError(f"severity shift of {name} is {shift:g}, beyond the score's span ±{SEVERITY_SPAN[name]:g}")
         return value
