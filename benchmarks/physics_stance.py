@@ -98,6 +98,35 @@ def install_toe_joint(model_mod: Any, *, stiffness_nm_rad: float = 25.0, damping
     model_mod._skeleton, model_mod._add_contacts = skeleton, contacts
 
 
+#: muscles usually spastic in CP, the ones Falisse et al. 2020 gave stretch-reflex feedback
+SPASTIC_MUSCLES = ("hamstrings", "gastroc")
+
+
+def install_fibre_damping(model_mod: Any, damping: float, muscles: tuple[str, ...] | None) -> None:
+    """Patch the muscle builder (this process only): DGF ``fiber_damping`` on ``muscles`` (None: all).
+
+    A velocity-dependent fibre force, damping × normalised fibre velocity × maximum isometric
+    force, the linear stand-in for spastic hypertonia's velocity dependence (Lance 1980). Sizes:
+    derivation in BENCHMARKS.md ("fibre damping"): 0.01 matches healthy knee
+    damping (≈ 0.1–0.2 N·m·s/rad; Engsberg et al. 1996, Arch Phys Med Rehabil 77:594), CP
+    hamstrings 5.7–10 × that (de Gooijer-van de Groep et al. 2013, J NeuroEng Rehabil 10:81;
+    Engsberg 1996) at passive stiffness × 2: 0.05–0.09.
+    """
+    import opensim as osim
+
+    original = model_mod._add_muscles
+
+    def add_muscles(osim_mod: Any, model: Any, body: Any, p: dict[str, float]) -> None:
+        original(osim_mod, model, body, p)
+        forces = model.updForceSet()
+        for i in range(forces.getSize()):
+            muscle = osim.DeGrooteFregly2016Muscle.safeDownCast(forces.get(i))
+            if muscle is not None and (muscles is None or muscle.getName().startswith(muscles)):
+                muscle.set_fiber_damping(damping)
+
+    model_mod._add_muscles = add_muscles
+
+
 def configure(variant: str) -> tuple[dict[str, Any], int]:
     """Apply a variant in this process; returns solve keyword arguments and the mesh."""
     import trialsim.musculoskeletal.free_speed as free_speed
@@ -137,6 +166,10 @@ def configure(variant: str) -> tuple[dict[str, Any], int]:
             kwargs["trunk_stability_weight"] = float(part[5:])
         elif part.startswith("load"):
             kwargs["foot_load_weight"] = float(part[4:])
+        elif part.startswith("fdampall"):  # fibre damping in every muscle
+            install_fibre_damping(model_mod, float(part[8:]), None)
+        elif part.startswith("fdamp"):  # fibre damping in the muscles usually spastic in CP
+            install_fibre_damping(model_mod, float(part[5:]), SPASTIC_MUSCLES)
         elif part.startswith("mesh"):
             mesh = int(part[4:])
         else:
