@@ -8,6 +8,8 @@ how many patients are drawn or on the workers. The reference simulator ignores i
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -120,3 +122,44 @@ def test_reference_simulator_gets_no_effect(pd_study: LoadedStudy):
     assert speed_effect_provenance(pd_study.cohort, ref) == {}
     e = enrol(pd_study.cohort, n=20, seed=1, key=("x",), simulator=ref)
     assert SPEED_EFFECT_KEY not in e.params
+
+
+def test_generator_run_is_the_same_with_two_workers(tmp_path, generator):
+    """Two replicate blocks on two Dask workers (each fits the calibration itself) give the
+    serial run's numbers, and the run records the fit it used."""
+    import shutil
+
+    from trialsim.results.run import run_study
+    from trialsim.spec.loading import load_study
+
+    shutil.copy(ROOT / "cohorts" / "healthy_older.yaml", tmp_path / "healthy_older.yaml")
+    (tmp_path / "study.yaml").write_text(STUDY_ON_GENERATOR)
+    runs = [run_study(load_study(tmp_path / "study.yaml"), workers=w, quiet=True) for w in (0, 2)]
+    for key, serial in runs[0].per_replicate.items():
+        np.testing.assert_array_equal(serial, runs[1].per_replicate[key], err_msg=str(key))
+    assert runs[0].simulator_provenance["speed_effect"] == runs[1].simulator_provenance["speed_effect"] == "calibrated"
+    assert runs[0].simulator_provenance["speed_effect_scale"] == runs[1].simulator_provenance["speed_effect_scale"]
+
+
+ROOT = Path(__file__).resolve().parents[2]
+STUDY_ON_GENERATOR = """schema_version: 1
+name: small_healthy_generator
+description: healthy older adults on the generator (calibrated speed effect), two replicate blocks
+seed: 13
+cohort: healthy_older.yaml
+simulator: generator
+arms:
+  - {name: usual_care, role: control, allocation: 0.5}
+  - {name: training, role: treatment, allocation: 0.5}
+visits_weeks: [0, 12]
+endpoint: {measure: gait_speed_m_s, visit_week: 12, device: walkway}
+treatment:
+  symptomatic: {shifts: {strength_plantarflexors: 0.12}, onset_weeks: 4}
+progression: {rate_per_year: 0.0}
+dropout: {mechanism: mcar, rate: 0.1}
+analysis: {method: bayesian_ancova}
+design: {n_per_arm: [20], target_power: 0.8, max_type1_error: 0.1}
+scenarios:
+  - {name: expected, effect_scale: 1.0}
+replicates: 51
+"""
