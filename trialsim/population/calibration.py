@@ -16,6 +16,8 @@ then checks, not fits.
 
 The cohort names its targets (``calibration.targets`` in the cohort YAML);
 :func:`calibrate` returns the fit and a table of targets, fitted figures and residuals.
+Trials and cohort samples on the generator draw their patients with it
+(:mod:`trialsim.trial.speed_effect`); :func:`calibrated_gait` is the unscreened check.
 """
 
 from __future__ import annotations

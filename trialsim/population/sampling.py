@@ -72,6 +72,8 @@ class Candidates:
     paretic_side: np.ndarray
     progression_z: np.ndarray
     responder_u: np.ndarray
+    #: persistent standard-normal speed preference (the generator's per-body speed effect, before calibration)
+    speed_effect_z: np.ndarray
 
 
 def draw_candidates(
@@ -136,4 +138,5 @@ def draw_candidates(
         paretic_side=paretic,
         progression_z=z("progression"),
         responder_u=u("responder"),
+        speed_effect_z=z("speed_effect"),
     )

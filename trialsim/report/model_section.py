@@ -102,9 +102,32 @@ def _simulator_part(data: RunData, section: Section) -> None:
     section.add(table("simulator_provenance", "Simulator provenance recorded in results.nc.", frame))
 
 
+def _applied_effect(data: RunData) -> str:
+    """How this run's patients got their speed preference, from the results' provenance."""
+    recorded = data.attrs.get("simulator_speed_effect")
+    if data.simulator != "generator":
+        return (f"the generator, not this run's simulator ({data.simulator}), which has no per-body speed effect: "
+                "this run's patients were not drawn with it; shown as the cross-check of the same cohort")
+    if recorded == "calibrated":
+        return (f"this run's patients were drawn with it: each patient keeps one z ~ N(0, 1) at screening and every "
+                f"visit, u = {fmt(float(data.attrs['simulator_speed_effect_shift']))} + "
+                f"{fmt(float(data.attrs['simulator_speed_effect_scale']))}·z (as recorded in the results' provenance)")
+    if recorded == "uncalibrated":
+        return ("not applied: this run's patients were drawn with the physics-trained, uncalibrated effect "
+                "u ~ N(0, 1) (as recorded in the results' provenance)")
+    return ("not applied: the results record no per-body speed effect, so this run's patients walk at the typical "
+            "speed of their parameters (a run made before the effect reached the trial, or a checkpoint without a "
+            "speed head)")
+
+
 def _calibration_part(data: RunData, section: Section) -> None:
-    """The cohort's calibration targets, the generator's fit and its residuals (Allen 2016; Rieger 2018)."""
+    """The per-body speed effect this run's patients were drawn with; with the cohort's calibration
+    targets, the generator's fit and its residuals (Allen 2016; Rieger 2018)."""
     if not (data.cohort or {}).get("calibration"):
+        if data.simulator == "generator":
+            section.add(Heading("4.3.1 Between-patient speed preference of the generator"))
+            section.add(Paragraph(
+                "The cohort names no calibration targets. Calibrated model: " + _applied_effect(data) + "."))
         return
     from trialsim.errors import TrialsimError
     from trialsim.spec.cohort import CohortSpec
@@ -116,15 +139,20 @@ def _calibration_part(data: RunData, section: Section) -> None:
 
         fit = calibrate(CohortSpec.model_validate(data.cohort), load_default_generator(), seed=0)
     except (TrialsimError, ValueError) as exc:
-        section.add(Paragraph(f"The cohort names calibration targets, but they could not be fitted: {exc}", "warning"))
+        section.add(Paragraph(f"The cohort names calibration targets, but they could not be fitted: {exc}. "
+                              f"Calibrated model: {_applied_effect(data)}.", "warning"))
         return
-    used = "this run's simulator" if data.simulator == "generator" else (
-        f"the generator, not this run's simulator ({data.simulator}); shown as the cross-check of the same cohort")
     section.add(Paragraph(
         f"The between-patient speed preference the physics parameters do not explain (the generator's per-body "
         f"random effect, SD {fmt(fit.tau)} in log speed) is fitted so that the cohort matches the published "
         f"figures the cohort names (Allen et al. 2016; Rieger et al. 2018): N({fmt(fit.shift)}, {fmt(fit.scale)}²) "
-        f"in units of that SD. Calibrated model: {used}. Residual = fitted − published."))
+        f"in units of that SD. Calibrated model: {_applied_effect(data)}. Residual = fitted − published."))
+    recorded = data.attrs.get("simulator_speed_effect_shift")
+    if data.simulator == "generator" and recorded is not None and (
+            abs(float(recorded) - fit.shift) > 1e-9
+            or abs(float(data.attrs["simulator_speed_effect_scale"]) - fit.scale) > 1e-9):
+        section.add(Paragraph("The fit shown is recomputed with the installed generator and differs from the one "
+                              "this run recorded: the checkpoint changed since the run.", "warning"))
     section.add(table("calibration_targets", "Calibration targets, fit and residuals (speed in m/s).",
                       fit.table(), label_columns=2, digits={"n_virtual": 0}))
 

@@ -34,6 +34,7 @@ from trialsim.trial.simulate import (
     true_effect,
     variance_components,
 )
+from trialsim.trial.speed_effect import speed_effect_provenance
 
 log = logging.getLogger(__name__)
 
@@ -249,7 +250,7 @@ def run_study(
                 swept_arrays = entry["drift"]
                 assert isinstance(swept_arrays, dict)
                 drift_prob[name][d, sl] = swept_arrays["prob_success"]
-    provenance = dict(simulator.provenance())
+    provenance = {**simulator.provenance(), **speed_effect_provenance(loaded.cohort, simulator)}
     if study.analysis.prognostic_model == "digital_twin":
         from trialsim.trial.prognostic_twins import generator_for_twins
 

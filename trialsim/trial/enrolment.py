@@ -14,6 +14,7 @@ from trialsim.population.criteria import eligible
 from trialsim.population.sampling import BLOCK, Candidates, draw_candidates
 from trialsim.seeding import stream
 from trialsim.spec.cohort import CohortSpec
+from trialsim.trial.speed_effect import SPEED_EFFECT_KEY, speed_effect_for, speed_effect_provenance
 
 MAX_SCREENED_PER_ENROLLED = 50
 
@@ -54,6 +55,7 @@ def _take(c: Candidates, mask: np.ndarray) -> Candidates:
         paretic_side=c.paretic_side[mask],
         progression_z=c.progression_z[mask],
         responder_u=c.responder_u[mask],
+        speed_effect_z=c.speed_effect_z[mask],
     )
 
 
@@ -67,6 +69,7 @@ def _concat(parts: list[Candidates]) -> Candidates:
         paretic_side=np.concatenate([p.paretic_side for p in parts]),
         progression_z=np.concatenate([p.progression_z for p in parts]),
         responder_u=np.concatenate([p.responder_u for p in parts]),
+        speed_effect_z=np.concatenate([p.speed_effect_z for p in parts]),
     )
 
 
@@ -84,6 +87,9 @@ def enrol(
 ) -> Enrolled:
     """Screen candidates in order until ``n`` are eligible (candidate *i* never changes).
 
+    On a simulator with a per-body speed effect, each candidate's persistent effect
+    (:mod:`trialsim.trial.speed_effect`) is part of its parameters (``speed_effect_z``).
+
     Raises
     ------
     TrialsimError
@@ -92,6 +98,7 @@ def enrol(
     parts, params_parts, gait_parts = [], [], []
     found = screened = 0
     batch = BLOCK  # fixed, aligned batches: candidate i's baseline-day noise never depends on n
+    effect = speed_effect_for(cohort, simulator)
     while found < n:
         if screened > MAX_SCREENED_PER_ENROLLED * max(n, 1):
             raise TrialsimError(
@@ -100,6 +107,8 @@ def enrol(
             )
         c = draw_candidates(cohort, seed=seed, key=key, start=screened, count=batch, age_shift_years=age_shift_years)
         params = patient_parameters(cohort, c)
+        if effect is not None:
+            params[SPEED_EFFECT_KEY] = effect.of(c.speed_effect_z)
         gait = simulator.simulate(params, rng=stream(seed, *key, "baseline_day", screened))
         columns = {**c.covariates, **c.severity, **gait}
         mask = eligible(columns, cohort)
@@ -125,8 +134,9 @@ def sample_cohort(
     """Sample ``n`` eligible virtual patients as a table.
 
     Columns: ``patient_id``, ``condition``, covariates, severity (by clinical scale),
-    musculoskeletal parameters and baseline gait measures. ``df.attrs`` holds the
-    screen-failure rate and the simulator's provenance.
+    musculoskeletal parameters (with ``speed_effect_z``, the patient's speed effect, on the
+    generator) and baseline gait measures. ``df.attrs`` holds the screen-failure rate and
+    the simulator's provenance (with the speed effect's ``shift`` and ``scale``).
 
     Examples
     --------
@@ -149,5 +159,6 @@ def sample_cohort(
     df = pd.DataFrame(table)
     df.attrs["screen_failure_rate"] = e.screen_failure_rate
     df.attrs["screened"] = e.screened
-    df.attrs.update({f"provenance_{k}": v for k, v in simulator.provenance().items()})
+    provenance = {**simulator.provenance(), **speed_effect_provenance(cohort, simulator)}
+    df.attrs.update({f"provenance_{k}": v for k, v in provenance.items()})
     return df

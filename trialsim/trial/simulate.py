@@ -28,6 +28,7 @@ from trialsim.trial.mechanisms import (
 )
 from trialsim.trial.prognostic_twins import twin_predicted_change
 from trialsim.trial.randomisation import DISCRETE_VARIABLES, assign_arms, stratum_index
+from trialsim.trial.speed_effect import SPEED_EFFECT_KEY, speed_effect_for
 
 
 @dataclass(frozen=True)
@@ -110,8 +111,13 @@ class ArmOutcome:
 def _trajectory_params(
     study: StudySpec, cohort: CohortSpec, candidates, *, weeks: np.ndarray, treated: bool,  # type: ignore[no-untyped-def]
     effect_scale: float, typical: bool = False, rate_z: np.ndarray | None = None,
+    speed_effect: np.ndarray | None = None,
 ) -> dict[str, np.ndarray]:
-    """Musculoskeletal parameters ``(N, V)`` of an arm over the visits."""
+    """Musculoskeletal parameters ``(N, V)`` of an arm over the visits.
+
+    ``speed_effect`` ``(N,)`` is each patient's persistent speed effect (the same at every
+    visit: :mod:`trialsim.trial.speed_effect`); ``None`` adds none (a simulator without one).
+    """
     c = candidates
     prog = study.progression
     z = c.progression_z if rate_z is None else rate_z
@@ -136,6 +142,9 @@ def _trajectory_params(
     if treated and sym is not None and sym.shifts and effect_scale > 0:
         scaled = {k: v * effect_scale for k, v in sym.shifts.items()}
         params = apply_shifts(params, scaled, responder[:, None] * symptomatic_amount(sym, weeks)[None, :])
+    if speed_effect is not None:
+        u = np.asarray(speed_effect, dtype=float)
+        params = {**params, SPEED_EFFECT_KEY: np.broadcast_to(u[:, None], (len(u), len(weeks)))}
     return params
 
 
@@ -156,7 +165,8 @@ def _standardisers(loaded: LoadedStudy, simulator: GaitSimulator) -> _Scales:
         study, cohort = loaded.spec, loaded.cohort
         e = enrol(cohort, n=1000, seed=study.seed, key=("reference",), simulator=simulator)
         weeks = np.asarray(study.visits_weeks, dtype=float)
-        p = _trajectory_params(study, cohort, e.candidates, weeks=weeks, treated=False, effect_scale=0.0)
+        p = _trajectory_params(study, cohort, e.candidates, weeks=weeks, treated=False, effect_scale=0.0,
+                               speed_effect=e.params.get(SPEED_EFFECT_KEY))
         y = simulator.simulate(p, rng=stream(study.seed, "reference", "visit_day"))[study.endpoint.measure]
         name = PROGRESSION_SCORE.get(cohort.condition, (None, 1.0))[0]
         sev = e.candidates.severity.get(name) if name else None
@@ -255,7 +265,8 @@ def arm_outcome(
     ep = study.endpoint
     n = e.n
     weeks = np.asarray(study.visits_weeks, dtype=float)
-    params = _trajectory_params(study, cohort, e.candidates, weeks=weeks, treated=treated, effect_scale=scenario.effect_scale)
+    params = _trajectory_params(study, cohort, e.candidates, weeks=weeks, treated=treated, effect_scale=scenario.effect_scale,
+                                speed_effect=e.params.get(SPEED_EFFECT_KEY))
     gait = simulator.simulate(params, rng=stream(seed, *key, "visit_day"))[ep.measure]
     gait[:, 0] = e.baseline_gait[ep.measure]
     sign = 1.0 if ep.better == "higher" else -1.0
@@ -272,10 +283,13 @@ def arm_outcome(
     observed_mask = dropout_mask(study.dropout, n_visits=len(weeks), rng=stream(seed, *key, "dropout"), severity_z=severity_z, outcome_change_z=worsening_z)
     baseline_observed = observed[:, 0].copy()
     observed = np.where(observed_mask, observed, np.nan)
-    typical = _trajectory_params(study, cohort, e.candidates, weeks=weeks, treated=False, effect_scale=0.0, typical=True, rate_z=np.zeros(n))
+    effect = speed_effect_for(cohort, simulator)  # the typical patient: the cohort's typical speed effect (z = 0)
+    typical = _trajectory_params(study, cohort, e.candidates, weeks=weeks, treated=False, effect_scale=0.0, typical=True,
+                                 rate_z=np.zeros(n), speed_effect=None if effect is None else np.full(n, effect.shift))
     k = study.primary_visit_index
     if study.analysis.prognostic_model == "digital_twin":
-        shift = {name: np.broadcast_to(v[:, k] - v[:, 0], (n,)) for name, v in typical.items() if np.ndim(v) == 2}
+        shift = {name: np.broadcast_to(v[:, k] - v[:, 0], (n,)) for name, v in typical.items()
+                 if np.ndim(v) == 2 and name != SPEED_EFFECT_KEY}
         prognostic = twin_predicted_change(
             loaded, baseline_gait=e.baseline_gait, observed_baseline=baseline_observed,
             covariates=e.candidates.covariates, progression_shift=shift, key=key, simulator=simulator,
@@ -304,7 +318,8 @@ def true_effect(loaded: LoadedStudy, *, scenario: ScenarioSpec, simulator: GaitS
     sign = 1.0 if study.endpoint.better == "higher" else -1.0
     changes = []
     for treated in (True, False):
-        p = _trajectory_params(study, cohort, e.candidates, weeks=weeks, treated=treated, effect_scale=scenario.effect_scale)
+        p = _trajectory_params(study, cohort, e.candidates, weeks=weeks, treated=treated, effect_scale=scenario.effect_scale,
+                               speed_effect=e.params.get(SPEED_EFFECT_KEY))
         y = simulator.simulate(p)[study.endpoint.measure]
         changes.append(y[:, k] - y[:, 0])
     return float(sign * np.mean(changes[0] - changes[1]))
