@@ -13,7 +13,7 @@ Prints ``patients_per_s: X`` and ``speedup_vs_physics: X`` (plus ``#`` context l
   free-speed solve (one self-selected patient) through :func:`trialsim.musculoskeletal.simulate_gait` (≈ 5–10 min
   on 2 loaded cores). With ``--quick`` (which must stay under 5 min) it is read from
   the physics' own record: the median ``wall_time_s`` of the converged solves in the
-  simulation library the shipped generator is trained on, library v2 (same machine, same
+  simulation library the shipped generator is trained on, library v3 (same machine, same
   solver settings); the line says which. A physics v2 patient with a self-selected speed
   costs one such solve (v1: three), so the printed figure is per patient.
 """
@@ -75,16 +75,17 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="read the physics time from the library (< 1 min)")
     parser.add_argument("--checkpoint", type=Path, default=None, help="generator checkpoint (default: shipped)")
     parser.add_argument("--library", type=Path, default=None,
-                        help="library for --quick's physics time (default: the shipped library v2)")
+                        help="library for --quick's physics time (default: the generator's training library, v3)")
     parser.add_argument("--patients", type=int, default=4000)
     parser.add_argument("--visits", type=int, default=5)
     parser.add_argument("--timeout", type=float, default=1500.0)
     args = parser.parse_args()
-    from importlib import resources
 
     pps = patients_per_s(args.checkpoint, args.patients, args.visits)
     if args.quick:
-        default = Path(str(resources.files("trialsim").joinpath("data/library_v2")))
+        from trialsim.musculoskeletal.library import GENERATOR_LIBRARY_VERSION, shipped_library_dir
+
+        default = shipped_library_dir(GENERATOR_LIBRARY_VERSION)
         seconds, n = physics_seconds_from_library(args.library or default)
         print(f"# physics seconds per simulation: {seconds:.1f} s, median wall_time_s of {n} converged library solves (not re-measured: --quick)")
     else:

@@ -52,8 +52,8 @@ def test_shipped_library_is_consistent() -> None:
     assert (sims.loc[~sims["success"], "failure_reason"] != "").all()
 
 
-def test_library_cli_defaults_to_the_shipped_v2_library() -> None:
-    """`library path` and `library status` without arguments name library v2, the generator's training set."""
+def test_library_cli_defaults_to_the_generators_library() -> None:
+    """`library path` and `library status` without arguments name library v3, the generator's training set."""
     import typer
     from typer.testing import CliRunner
 
@@ -62,14 +62,17 @@ def test_library_cli_defaults_to_the_shipped_v2_library() -> None:
     app = typer.Typer()
     app.add_typer(library_app, name="library")
     runner = CliRunner()
+    from trialsim.musculoskeletal.library import GENERATOR_LIBRARY_VERSION
+
+    assert GENERATOR_LIBRARY_VERSION == 3
     res = runner.invoke(app, ["library", "path"])
-    assert res.exit_code == 0 and res.output.strip() == str(shipped_library_dir(2)), res.output
-    assert shipped_library_dir(2).name == "library_v2"
+    assert res.exit_code == 0 and res.output.strip() == str(shipped_library_dir(3)), res.output
+    assert shipped_library_dir(3).name == "library_v3"
     res = runner.invoke(app, ["library", "path", "--version", "1"])
     assert res.output.strip() == str(shipped_library_dir(1)), res.output
     res = runner.invoke(app, ["library", "status"])
     assert res.exit_code == 0, res.output
-    done = library_status(shipped_library_dir(2))["done"]
+    done = library_status(shipped_library_dir(3))["done"]
     assert f"done: {done} " in res.output and "self_selected" in res.output, res.output
 
 
@@ -86,4 +89,3 @@ def test_library_build_refuses_version_2(tmp_path) -> None:  # type: ignore[no-u
     assert isinstance(res.exception, ParameterError), res.output
     assert "build --version 3" in str(res.exception) and "\n" not in str(res.exception)
     assert not (tmp_path / "lib").exists()
-    assert library_status(shipped_library_dir(2))["done"] >= 100

@@ -163,12 +163,12 @@ def library_build_command(
 
 @library_app.command("status")
 def library_status_command(
-    directory: Path | None = typer.Argument(None, help="Library directory (default: the shipped library v2)."),
+    directory: Path | None = typer.Argument(None, help="Library directory (default: the shipped library v3, the generator's training set)."),
 ) -> None:
     """Show done / failed / pending counts and failure reasons."""
-    from trialsim.musculoskeletal.library import library_status, shipped_library_dir
+    from trialsim.musculoskeletal.library import GENERATOR_LIBRARY_VERSION, library_status, shipped_library_dir
 
-    directory = shipped_library_dir(2) if directory is None else directory
+    directory = shipped_library_dir(GENERATOR_LIBRARY_VERSION) if directory is None else directory
     if not directory.exists():
         raise InputFileError(f"{directory}: library directory not found")
     _print_status(library_status(directory))
@@ -176,13 +176,14 @@ def library_status_command(
 
 @library_app.command("path")
 def library_path_command(
-    version: int = typer.Option(2, "--version", min=1, max=3,
-                                help="2: library v2, the shipped generator's training set; 3: library v3 (current objective); 1: the v1 library."),
+    version: int | None = typer.Option(None, "--version", min=1, max=3,
+                                       help="3: library v3 (current objective, the shipped generator's training set; "
+                                            "default); 2: library v2; 1: the v1 library."),
 ) -> None:
-    """Print the directory of a library shipped with the package (default: library v2)."""
-    from trialsim.musculoskeletal.library import shipped_library_dir
+    """Print the directory of a library shipped with the package (default: the generator's, v3)."""
+    from trialsim.musculoskeletal.library import GENERATOR_LIBRARY_VERSION, shipped_library_dir
 
-    typer.echo(str(shipped_library_dir(version)))
+    typer.echo(str(shipped_library_dir(GENERATOR_LIBRARY_VERSION if version is None else version)))
 
 
 def _print_status(status: dict[str, object]) -> None:
