@@ -124,7 +124,7 @@ def test_cohort_without_targets_or_generator_without_head_is_refused(generator):
     from trialsim.population.calibration import calibrate
 
     with pytest.raises(InputFileError, match="names no calibration targets") as exc:
-        calibrate(load_shipped_cohort("early_pd"), generator)
+        calibrate(load_shipped_cohort("ambulant_cp"), generator)
     assert "\n" not in str(exc.value)
     with pytest.raises(InputFileError, match="no learned per-body speed effect"):
         calibrate(load_shipped_cohort("healthy_older"), ReferenceGaitModel())

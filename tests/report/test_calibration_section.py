@@ -29,7 +29,7 @@ def test_cohort_with_targets_gets_a_calibration_table():
 
 def test_cohort_without_targets_adds_nothing_on_reference():
     section = Section("model", "4")
-    cohort = load_shipped_cohort("early_pd").model_dump(mode="json")
+    cohort = load_shipped_cohort("ambulant_cp").model_dump(mode="json")
     _calibration_part(SimpleNamespace(cohort=cohort, simulator="reference", attrs={}), section)  # type: ignore[arg-type]
     assert section.blocks == []
 
@@ -59,6 +59,6 @@ def test_generator_run_states_the_effect_it_recorded():
 ])
 def test_generator_run_without_targets_says_what_it_drew(attrs, expected):
     section = Section("model", "4")
-    cohort = load_shipped_cohort("early_pd").model_dump(mode="json")
+    cohort = load_shipped_cohort("ambulant_cp").model_dump(mode="json")
     _calibration_part(SimpleNamespace(cohort=cohort, simulator="generator", attrs=attrs), section)  # type: ignore[arg-type]
     assert expected in _text(section)

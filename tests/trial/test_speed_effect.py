@@ -71,8 +71,8 @@ def test_effect_is_the_fit_of_each_candidates_own_draw(healthy_sample, generator
     np.testing.assert_allclose(healthy_sample[SPEED_EFFECT_KEY], fit.shift + fit.scale * z)
     assert healthy_sample.attrs["provenance_speed_effect"] == "calibrated"
     assert float(healthy_sample.attrs["provenance_speed_effect_shift"]) == fit.shift
-    early = load_shipped_cohort("early_pd")  # no targets: the physics-trained N(0, 1)
-    effect = speed_effect_for(early, generator)
+    children = load_shipped_cohort("ambulant_cp")  # no targets: the physics-trained N(0, 1)
+    effect = speed_effect_for(children, generator)
     assert effect is not None
     assert (effect.source, effect.shift, effect.scale) == ("uncalibrated", 0.0, 1.0)
 
@@ -163,3 +163,19 @@ scenarios:
   - {name: expected, effect_scale: 1.0}
 replicates: 51
 """
+
+
+def test_disease_cohort_is_calibrated_on_healthy_controls_with_its_covariates(generator):
+    """`calibration.population: healthy_controls` (the shipped PD, MCI and stroke cohorts): the fit
+    runs on healthy people with the cohort's covariates and the patients carry it."""
+    from trialsim.population.calibration import calibrate, healthy_controls_of
+
+    early = load_shipped_cohort("early_pd")
+    assert early.calibration is not None and early.calibration.population == "healthy_controls"
+    effect = speed_effect_for(early, generator)
+    assert effect is not None and effect.source == "calibrated"
+    controls = healthy_controls_of(early).model_copy(
+        update={"calibration": early.calibration.model_copy(update={"population": "cohort"})})
+    assert controls.condition == "healthy" and controls.covariates == early.covariates
+    own = calibrate(controls, generator, seed=0)
+    assert (effect.shift, effect.scale) == (own.shift, own.scale)

@@ -11,9 +11,15 @@ on the prior predictive, its intervals are calibrated by construction where the
 generator is right; :func:`twin_calibration` measures it on held-out draws.
 
 Inferred: ``neural_drive``, ``passive_stiffness``, ``activation_time_scale``,
-``motor_noise`` and the bilateral strength and fibre length of the six muscle groups.
+``motor_noise``, ``vigour``, ``joint_rigidity`` (the free-speed physics' PD parameters: the
+ones disease progression slows through) and the bilateral strength and fibre length of the
+six muscle groups.
 Per-side multipliers are not inferred (kept at 1). Parameters are modelled on the
-logit of their position in the registry range, so draws always stay in range.
+logit of their position in the registry range, so draws always stay in range. In
+self-selected mode the twin also infers the patient's per-body speed effect
+(``speed_effect_z``; prior the cohort's own effect distribution, N(0, 1) by default): the trial draws one per patient (calibrated to the
+cohort's published targets where it names them), and a twin that could not see it would
+read a fast walker's preference as stronger muscles.
 
 The predicted control-arm outcome of a twin is the endpoint's distribution over
 posterior draws of θ (plus day-to-day variability) at the follow-up age; disease
@@ -29,14 +35,20 @@ from typing import Any, Literal
 
 import numpy as np
 
-from trialsim.generative.simulator import SPEED_KEY, GeneratorSimulator
+from trialsim.generative.simulator import SPEED_EFFECT_KEY, SPEED_KEY, GeneratorSimulator
 from trialsim.physiology.parameters import MUSCLE_GROUPS, PARAMETERS
 from trialsim.spec.names import GAIT_MEASURES
 
 INFERRED: tuple[str, ...] = (
-    "neural_drive", "passive_stiffness", "activation_time_scale", "motor_noise",
+    "neural_drive", "passive_stiffness", "activation_time_scale", "motor_noise", "vigour", "joint_rigidity",
     *(f"strength_{g}" for g in MUSCLE_GROUPS), *(f"fiber_length_{g}" for g in MUSCLE_GROUPS),
 )
+#: the per-body speed effect (standard-normal units of the speed head's τ): a latent the twin also
+#: infers in self-selected mode, since a patient's speed is part body, part preference
+SPEED_EFFECT = SPEED_EFFECT_KEY
+#: the effect's default prior: the physics-trained N(0, 1); a trial passes its cohort's own
+#: (calibrated) distribution, ``speed_effect_prior=(shift, scale)``
+SPEED_EFFECT_PRIOR = (0.0, 1.0)
 COVARIATE_INPUTS: tuple[str, ...] = ("height_m", "body_mass_kg", "age_years")
 MOTOR_NOISE_PRIOR = (0.5, 4.0)
 _EPS = 1e-4
@@ -44,22 +56,32 @@ _EPS = 1e-4
 BOUND_JITTER = 0.03
 
 
+def inferred_names(speed_mode: str) -> tuple[str, ...]:
+    """What the twin infers: the physics parameters, and the speed effect when speed is chosen."""
+    return (*INFERRED, SPEED_EFFECT) if speed_mode == "self_selected" else INFERRED
+
+
 def _to_unit(name: str, v: np.ndarray) -> np.ndarray:
+    if name == SPEED_EFFECT:  # unbounded already
+        return np.asarray(v, dtype=float)
     p = PARAMETERS[name]
     u = np.clip((v - p.low) / (p.high - p.low), _EPS, 1 - _EPS)
     return np.log(u / (1 - u))
 
 
 def _from_unit(name: str, z: np.ndarray) -> np.ndarray:
+    if name == SPEED_EFFECT:
+        return np.asarray(z, dtype=float)
     p = PARAMETERS[name]
     return p.low + (p.high - p.low) / (1.0 + np.exp(-z))
 
 
-def prior_draws(n: int, *, seed: int, speed_mode: Literal["self_selected", "imposed"] = "self_selected") -> dict[str, np.ndarray]:
+def prior_draws(n: int, *, seed: int, speed_mode: Literal["self_selected", "imposed"] = "self_selected",
+                speed_effect_prior: tuple[float, float] = SPEED_EFFECT_PRIOR) -> dict[str, np.ndarray]:
     """θ and covariates from the library design (plus motor noise and, if imposed, speed)."""
-    from trialsim.musculoskeletal.library import design
+    from trialsim.musculoskeletal.library_v2 import design
 
-    samples = design(n, seed=seed + 1)  # not the library's own seed: fresh points
+    samples = design(n, seed=seed + 1)  # the free-speed physics' design (vigour, rigidity); not the library's seed
     out = {name: np.array([s["params"].get(name, PARAMETERS[name].nominal) for s in samples]) for name in (*INFERRED, *COVARIATE_INPUTS)}
     lo, hi = MOTOR_NOISE_PRIOR
     rng = np.random.default_rng([seed, 21])
@@ -76,6 +98,9 @@ def prior_draws(n: int, *, seed: int, speed_mode: Literal["self_selected", "impo
                 out[side_name] = vals
     if speed_mode == "imposed":
         out[SPEED_KEY] = np.array([s["speed_m_s"] for s in samples])
+    else:  # its own stream: the draws above do not change
+        mean, sd = speed_effect_prior
+        out[SPEED_EFFECT] = mean + sd * np.random.default_rng([seed, 25]).standard_normal(n)
     return out
 
 
@@ -91,6 +116,7 @@ class TwinModel:
     y_sd: np.ndarray
     device: str | None
     speed_mode: str
+    inferred: tuple[str, ...] = INFERRED
 
     def _x(self, observed: Mapping[str, np.ndarray], covariates: Mapping[str, np.ndarray]) -> np.ndarray:
         cols = [np.asarray(observed[m], dtype=float) for m in self.measures]
@@ -106,12 +132,12 @@ class TwinModel:
 
         x = self._x(observed, covariates)
         n = len(x)
-        z = rng.standard_normal((n * draws, len(INFERRED)))
+        z = rng.standard_normal((n * draws, len(self.inferred)))
         with torch.no_grad():
             y = self.flow.transform(torch.as_tensor(z, dtype=torch.float32),
                                     torch.as_tensor(np.repeat(x, draws, axis=0), dtype=torch.float32)).numpy()
         y = y.astype(float) * self.y_sd + self.y_mean
-        return {name: _from_unit(name, y[:, j]).reshape(n, draws) for j, name in enumerate(INFERRED)}
+        return {name: _from_unit(name, y[:, j]).reshape(n, draws) for j, name in enumerate(self.inferred)}
 
 
 def _simulate_observed(generator: GeneratorSimulator, theta: Mapping[str, np.ndarray], *, device: str | None,
@@ -128,8 +154,12 @@ def _simulate_observed(generator: GeneratorSimulator, theta: Mapping[str, np.nda
 def fit_twin(
     generator: GeneratorSimulator, *, measures: Sequence[str], device: str | None = None, n_train: int = 2048,
     seed: int = 0, steps: int = 800, speed_mode: Literal["self_selected", "imposed"] = "self_selected",
+    speed_effect_prior: tuple[float, float] = SPEED_EFFECT_PRIOR,
 ) -> TwinModel:
     """Train the amortised posterior on generator draws (deterministic for a seed).
+
+    ``speed_effect_prior`` (mean, SD) is the per-body speed effect's prior in self-selected
+    mode: the population the twin will be applied to (a trial passes its cohort's).
 
     Examples
     --------
@@ -144,10 +174,11 @@ def fit_twin(
     unknown = [m for m in measures if m not in GAIT_MEASURES]
     if unknown or not measures:
         raise ValueError(f"twin measures must be gait measures, got {list(measures)}")
-    theta = prior_draws(n_train, seed=seed, speed_mode=speed_mode)
+    theta = prior_draws(n_train, seed=seed, speed_mode=speed_mode, speed_effect_prior=speed_effect_prior)
     observed = _simulate_observed(generator, theta, device=device, rng=np.random.default_rng([seed, 22]))
     x_raw = np.column_stack([observed[m] for m in measures] + [theta[c] for c in COVARIATE_INPUTS])
-    y_raw = np.column_stack([_to_unit(name, theta[name]) for name in INFERRED])
+    inferred = inferred_names(speed_mode)
+    y_raw = np.column_stack([_to_unit(name, theta[name]) for name in inferred])
     x_mean, x_sd = x_raw.mean(0), np.where(x_raw.std(0) > 1e-9, x_raw.std(0), 1.0)
     y_mean, y_sd = y_raw.mean(0), np.where(y_raw.std(0) > 1e-9, y_raw.std(0), 1.0)
     x = torch.as_tensor((x_raw - x_mean) / x_sd, dtype=torch.float32)
@@ -169,7 +200,7 @@ def fit_twin(
             opt.step()
             sched.step()
     flow.eval()
-    return TwinModel(flow, tuple(measures), x_mean, x_sd, y_mean, y_sd, device, speed_mode)
+    return TwinModel(flow, tuple(measures), x_mean, x_sd, y_mean, y_sd, device, speed_mode, inferred)
 
 
 def twin_calibration(
@@ -185,14 +216,15 @@ def twin_calibration(
 def interval_coverage(post: Mapping[str, np.ndarray], truth: Mapping[str, np.ndarray]) -> dict[str, Any]:
     """Per-parameter 90 % interval coverage and posterior/prior SD ratio."""
     per = {}
-    for name in INFERRED:
+    for name in post:
         if name not in truth:
             continue
         lo, hi = np.quantile(post[name], [0.05, 0.95], axis=1)
         t = np.asarray(truth[name])
         # a truth sitting on a range bound counts as covered within the prior's bound smoothing
-        tol = BOUND_JITTER * (PARAMETERS[name].high - PARAMETERS[name].low)
-        per[name] = {"coverage_90": float(((t >= lo - tol * (lo - tol <= PARAMETERS[name].low)) & (t <= hi + tol * (hi + tol >= PARAMETERS[name].high))).mean()),
+        low, high = (PARAMETERS[name].low, PARAMETERS[name].high) if name in PARAMETERS else (-np.inf, np.inf)
+        tol = BOUND_JITTER * (high - low) if name in PARAMETERS else 0.0
+        per[name] = {"coverage_90": float(((t >= lo - tol * (lo - tol <= low)) & (t <= hi + tol * (hi + tol >= high))).mean()),
                      "mean_abs_error": float(np.abs(post[name].mean(axis=1) - t).mean()),
                      "posterior_sd_over_prior_sd": float(post[name].std(axis=1).mean() / (t.std() + 1e-12))}
     return {"parameters": per, "coverage_90_mean": float(np.mean([v["coverage_90"] for v in per.values()]))}
@@ -232,7 +264,7 @@ def make_twins(
     outcome = predict_control_outcome(generator, post, covariates, endpoint=endpoint, followup_weeks=followup_weeks,
                                       rng=np.random.default_rng([seed, 32]))
     out = baseline.copy()
-    for name in INFERRED:
+    for name in twin.inferred:
         d = post[name]
         out[f"{name}_mean"] = d.mean(axis=1)
         out[f"{name}_sd"] = d.std(axis=1)

@@ -14,7 +14,10 @@ deterministic). The physiological parameters and their between-patient variabili
 unchanged to disease: the PD–control gap, the H&Y gradient and the stride-time CV are
 then checks, not fits.
 
-The cohort names its targets (``calibration.targets`` in the cohort YAML);
+The cohort names its targets (``calibration.targets`` in the cohort YAML); a disease cohort
+can name healthy targets with ``population: healthy_controls``: the fit runs on healthy
+people with the cohort's covariates and is applied to its patients (the carry-over above,
+used by trials too);
 :func:`calibrate` returns the fit and a table of targets, fitted figures and residuals.
 Trials and cohort samples on the generator draw their patients with it
 (:mod:`trialsim.trial.speed_effect`); :func:`calibrated_gait` is the unscreened check.
@@ -123,7 +126,8 @@ def calibrate(cohort: CohortSpec, simulator: Any, *, seed: int = 0, n: int = CAL
     if head is None:
         raise InputFileError(f"{source}: calibration: simulator {getattr(simulator, 'name', '?')} has no learned "
                              "per-body speed effect to calibrate; use simulator: generator with a current checkpoint")
-    pop = virtual_population(cohort, n=n, seed=seed)
+    fitted_on = healthy_controls_of(cohort) if cohort.calibration.population == "healthy_controls" else cohort
+    pop = virtual_population(fitted_on, n=n, seed=seed)
     targets = cohort.calibration.targets
     strata = [_stratum(pop, t) for t in targets]
     for i, (t, keep) in enumerate(zip(targets, strata, strict=True)):
@@ -172,6 +176,15 @@ def calibrated_gait(cohort: CohortSpec, simulator: Any, fit: CalibrationFit, *, 
     params = {**pop.params, "speed_effect_z": fit.effect(pop.effect_z)}
     gait = simulator.generate(params, rng=stream(seed, "calibration", cohort.name, "day"), with_curves=False)
     return pd.DataFrame({**pop.covariates, **pop.severity, **gait.measures})
+
+
+def healthy_controls_of(cohort: CohortSpec) -> CohortSpec:
+    """Healthy people with ``cohort``'s covariates (age, sex, height, mass), unscreened, without
+    calibration: the population a ``calibration.population: healthy_controls`` fit runs on."""
+    data = cohort.model_dump()
+    data.update(name=f"healthy_controls_of_{cohort.name}", condition="healthy", severity=None, inclusion=[],
+                exclusion=[], calibration=None, affected_side="random")
+    return CohortSpec.model_validate(data)
 
 
 def matched_controls(cohort: CohortSpec, template: CohortSpec) -> CohortSpec:

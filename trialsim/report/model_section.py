@@ -120,6 +120,13 @@ def _applied_effect(data: RunData) -> str:
             "speed head)")
 
 
+def _fitted_population(cohort: dict) -> str:
+    if (cohort.get("calibration") or {}).get("population") == "healthy_controls":
+        return ("a population of healthy controls with the cohort's age, sex and body size (the fit is then "
+                "carried over to the patients, whose slowing is the physics' own)")
+    return "the cohort"
+
+
 def _calibration_part(data: RunData, section: Section) -> None:
     """The per-body speed effect this run's patients were drawn with; with the cohort's calibration
     targets, the generator's fit and its residuals (Allen 2016; Rieger 2018)."""
@@ -144,8 +151,8 @@ def _calibration_part(data: RunData, section: Section) -> None:
         return
     section.add(Paragraph(
         f"The between-patient speed preference the physics parameters do not explain (the generator's per-body "
-        f"random effect, SD {fmt(fit.tau)} in log speed) is fitted so that the cohort matches the published "
-        f"figures the cohort names (Allen et al. 2016; Rieger et al. 2018): N({fmt(fit.shift)}, {fmt(fit.scale)}²) "
+        f"random effect, SD {fmt(fit.tau)} in log speed) is fitted so that {_fitted_population(data.cohort)} matches "
+        f"the published figures the cohort names (Allen et al. 2016; Rieger et al. 2018): N({fmt(fit.shift)}, {fmt(fit.scale)}²) "
         f"in units of that SD. Calibrated model: {_applied_effect(data)}. Residual = fitted − published."))
     recorded = data.attrs.get("simulator_speed_effect_shift")
     if data.simulator == "generator" and recorded is not None and (

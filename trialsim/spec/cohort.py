@@ -194,9 +194,16 @@ class CalibrationSpec(Spec):
     """Virtual-population calibration (Allen et al. 2016; Rieger et al. 2018): the
     distribution of the between-patient speed preference the physics parameters do not
     explain (the generator's per-body random effect) is fitted so the cohort matches
-    ``targets`` (:mod:`trialsim.population.calibration`)."""
+    ``targets`` (:mod:`trialsim.population.calibration`).
+
+    ``population: healthy_controls`` fits the targets on healthy controls with this cohort's
+    covariates (age, sex, height, mass; no disease, no screening) and applies the fit to the
+    cohort's patients: the preference is calibrated where published healthy figures exist and
+    carried over unchanged to the disease, so the disease's slowing stays the physics' own."""
 
     targets: list[CalibrationTarget] = Field(min_length=1, max_length=50)
+    population: Literal["cohort", "healthy_controls"] = Field(
+        "cohort", description="fit on the cohort itself, or on healthy controls with its covariates (disease cohorts)")
 
 
 class CohortSpec(Spec):
@@ -224,9 +231,13 @@ class CohortSpec(Spec):
             raise ValueError(
                 f"condition {self.condition} needs severity scale {expected or 'none (omit severity)'}, got {got}"
             )
+        controls = self.calibration is not None and self.calibration.population == "healthy_controls"
         for i, target in enumerate(self.calibration.targets if self.calibration else []):
             if target.hoehn_yahr is not None and self.condition != "parkinsons":
                 raise ValueError(f"calibration.targets[{i}]: hoehn_yahr applies to condition parkinsons only")
+            if target.hoehn_yahr is not None and controls:
+                raise ValueError(f"calibration.targets[{i}]: hoehn_yahr cannot stratify healthy controls; "
+                                 "drop it or use population: cohort")
         return self
 
 

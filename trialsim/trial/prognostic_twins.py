@@ -34,6 +34,7 @@ from trialsim.seeding import stream
 from trialsim.sensors.devices import DEVICES, measure
 from trialsim.spec.loading import LoadedStudy
 from trialsim.spec.names import GAIT_MEASURES
+from trialsim.trial.speed_effect import speed_effect_for
 
 #: posterior draws per patient (MC error of the score ≈ posterior SD / 8)
 TWIN_DRAWS = 64
@@ -55,12 +56,16 @@ def generator_for_twins(simulator: GaitSimulator) -> GeneratorSimulator:
 
 
 def study_twin(loaded: LoadedStudy, generator: GeneratorSimulator) -> TwinModel:
-    """The study's inverse model (trained on first use, then cached per device, seed and checkpoint)."""
+    """The study's inverse model (trained on first use, then cached per device, seed, checkpoint and
+    the cohort's speed-effect distribution, which is the twin's prior for each patient's effect)."""
     device = loaded.spec.endpoint.device
     measures = tuple(m for m in DEVICES[device].measures() if m in GAIT_MEASURES)
-    key = (device, loaded.spec.seed, generator.provenance()["checkpoint_sha256"], measures)
+    effect = speed_effect_for(loaded.cohort, generator)
+    prior = (0.0, 1.0) if effect is None else (effect.shift, effect.scale)
+    key = (device, loaded.spec.seed, generator.provenance()["checkpoint_sha256"], measures, prior)
     if key not in _TWINS:
-        _TWINS[key] = fit_twin(generator, measures=measures, device=device, seed=loaded.spec.seed)
+        _TWINS[key] = fit_twin(generator, measures=measures, device=device, seed=loaded.spec.seed,
+                               speed_effect_prior=prior)
     return _TWINS[key]
 
 
