@@ -166,7 +166,11 @@ def library_status_command(
     directory: Path | None = typer.Argument(None, help="Library directory (default: the shipped library v3, the generator's training set)."),
 ) -> None:
     """Show done / failed / pending counts and failure reasons."""
-    from trialsim.musculoskeletal.library import GENERATOR_LIBRARY_VERSION, library_status, shipped_library_dir
+    from trialsim.musculoskeletal.library import (
+        GENERATOR_LIBRARY_VERSION,
+        library_status,
+        shipped_library_dir,
+    )
 
     directory = shipped_library_dir(GENERATOR_LIBRARY_VERSION) if directory is None else directory
     if not directory.exists():
