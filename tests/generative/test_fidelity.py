@@ -85,7 +85,7 @@ def _shipped_fidelity():
 #: trained on library v3 (126 bodies, session 8): stride R² 0.93, cadence 0.87, swing knee 0.49
 #: (MAE 2.9°), stance 0.45 (MAE 0.94 %; v3's stance spread is narrow, physics SD 1.6 %); joint-angle
 #: curve RMSE 0.48–0.68 × the physics' SD; mean 90 % coverage 0.94; classifier AUC 0.40; twin
-#: coverage 0.92 / 0.91; self-selected speed r 0.90, MAE 0.047 m/s = 0.38 × a constant's,
+#: coverage 0.94 / 0.91; self-selected speed r 0.90, MAE 0.047 m/s = 0.38 × a constant's,
 #: sampled SD 1.04 × the physics'. The bounds were set below the figures of the generator trained on
 #: library v2 (one free-speed solve per body; 5-fold held out by body, fidelity.json;
 #: BENCHMARKS.md), 121 bodies: stride R² 0.93, cadence 0.93, swing knee peak 0.58 (MAE 3.0°;

@@ -96,8 +96,10 @@ def prior_draws(n: int, *, seed: int, speed_mode: Literal["self_selected", "impo
             vals = np.array([s["params"].get(side_name, 1.0) for s in samples])
             if np.any(vals != 1.0):
                 out[side_name] = vals
-    if speed_mode == "imposed":
-        out[SPEED_KEY] = np.array([s["speed_m_s"] for s in samples])
+    if speed_mode == "imposed":  # the free-speed design has no speeds: the imposed-speed (v1) design's
+        from trialsim.musculoskeletal.library import design as imposed_design
+
+        out[SPEED_KEY] = np.array([s["speed_m_s"] for s in imposed_design(n, seed=seed + 1)])
     else:  # its own stream: the draws above do not change
         mean, sd = speed_effect_prior
         out[SPEED_EFFECT] = mean + sd * np.random.default_rng([seed, 25]).standard_normal(n)
