@@ -112,6 +112,16 @@ def test_effect_is_the_same_at_every_visit(pd_study: LoadedStudy, generator):
     r = np.corrcoef(np.log(last / without), e.params[SPEED_EFFECT_KEY])[0, 1]
     assert r > 0.99, r
     assert out.true_change.shape == (200,)
+    # and the arm's own visits carry it: zeroing the enrolled effect changes every follow-up visit
+    import dataclasses
+
+    flat = dataclasses.replace(e, params={**e.params, SPEED_EFFECT_KEY: np.zeros(200)})
+    out_flat = arm_outcome(pd_study, flat, key=("persist", "control"), treated=False,
+                           scenario=ScenarioSpec(name="null", effect_scale=0.0), simulator=generator)
+    follow = np.isfinite(out.observed[:, 1:]) & np.isfinite(out_flat.observed[:, 1:])
+    diff = np.log(out.observed[:, 1:][follow]) - np.log(out_flat.observed[:, 1:][follow])
+    effect = np.broadcast_to(e.params[SPEED_EFFECT_KEY][:, None], out.observed[:, 1:].shape)[follow]
+    assert np.corrcoef(diff, effect)[0, 1] > 0.9
 
 
 def test_reference_simulator_gets_no_effect(pd_study: LoadedStudy):
@@ -166,7 +176,7 @@ replicates: 51
 
 
 def test_disease_cohort_is_calibrated_on_healthy_controls_with_its_covariates(generator):
-    """`calibration.population: healthy_controls` (the shipped PD, MCI and stroke cohorts): the fit
+    """`calibration.population: healthy_controls` (the shipped PD cohorts): the fit
     runs on healthy people with the cohort's covariates and the patients carry it."""
     from trialsim.population.calibration import calibrate, healthy_controls_of
 

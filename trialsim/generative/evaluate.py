@@ -194,8 +194,9 @@ def twin_physics_coverage(data: TrainingData, cv: dict[str, Any], *, seed: int =
     """Digital-twin 90 % interval coverage on held-out physics solves.
 
     For each fold, a twin is trained on the fold's generator (which never saw the
-    held-out solves) with speeds drawn from the library design (``speed_mode="imposed"``,
-    as the solves were run) and inverts the solves' own physics measures.
+    held-out solves) with the speed as a given input (``speed_mode="imposed"``: the imposed-speed
+    design's speeds, rescaled to each body's height) and inverts the solves' own physics
+    measures, each at the speed its solve walked (imposed or chosen).
     """
     from trialsim.generative.twin import INFERRED, fit_twin, interval_coverage
 

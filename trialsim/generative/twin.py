@@ -96,10 +96,15 @@ def prior_draws(n: int, *, seed: int, speed_mode: Literal["self_selected", "impo
             vals = np.array([s["params"].get(side_name, 1.0) for s in samples])
             if np.any(vals != 1.0):
                 out[side_name] = vals
-    if speed_mode == "imposed":  # the free-speed design has no speeds: the imposed-speed (v1) design's
+    if speed_mode == "imposed":  # the free-speed design has no speeds: the imposed-speed (v1) design's,
+        # as a speed relative to its own body's height, rescaled to this body's (Froude-like centre speed)
         from trialsim.musculoskeletal.library import design as imposed_design
+        from trialsim.physiology.parameters import centre_speed_m_s
 
-        out[SPEED_KEY] = np.array([s["speed_m_s"] for s in imposed_design(n, seed=seed + 1)])
+        v1 = imposed_design(n, seed=seed + 1)
+        relative = np.array([s["speed_m_s"] / centre_speed_m_s(s["params"].get("height_m", PARAMETERS["height_m"].nominal))
+                             for s in v1])
+        out[SPEED_KEY] = relative * centre_speed_m_s(out["height_m"])
     else:  # its own stream: the draws above do not change
         mean, sd = speed_effect_prior
         out[SPEED_EFFECT] = mean + sd * np.random.default_rng([seed, 25]).standard_normal(n)
@@ -119,6 +124,7 @@ class TwinModel:
     device: str | None
     speed_mode: str
     inferred: tuple[str, ...] = INFERRED
+    speed_effect_prior: tuple[float, float] = SPEED_EFFECT_PRIOR
 
     def _x(self, observed: Mapping[str, np.ndarray], covariates: Mapping[str, np.ndarray]) -> np.ndarray:
         cols = [np.asarray(observed[m], dtype=float) for m in self.measures]
@@ -202,14 +208,16 @@ def fit_twin(
             opt.step()
             sched.step()
     flow.eval()
-    return TwinModel(flow, tuple(measures), x_mean, x_sd, y_mean, y_sd, device, speed_mode, inferred)
+    return TwinModel(flow, tuple(measures), x_mean, x_sd, y_mean, y_sd, device, speed_mode, inferred,
+                     speed_effect_prior)
 
 
 def twin_calibration(
     generator: GeneratorSimulator, twin: TwinModel, *, n: int = 500, seed: int = 1, draws: int = 200,
 ) -> dict[str, Any]:
     """Coverage of the 90 % posterior intervals on held-out simulated patients (fresh seed)."""
-    theta = prior_draws(n, seed=seed + 1000, speed_mode=twin.speed_mode)  # type: ignore[arg-type]
+    theta = prior_draws(n, seed=seed + 1000, speed_mode=twin.speed_mode,  # type: ignore[arg-type]
+                        speed_effect_prior=twin.speed_effect_prior)
     observed = _simulate_observed(generator, theta, device=twin.device, rng=np.random.default_rng([seed, 23]))
     post = twin.sample_posterior(observed, theta, draws=draws, rng=np.random.default_rng([seed, 24]))
     return interval_coverage(post, theta)

@@ -155,12 +155,13 @@ class _Scales:
     change_sd: float
 
 
-_SCALES: dict[tuple[str, str], _Scales] = {}
+_SCALES: dict[tuple[str, str, str], _Scales] = {}
 
 
 def _standardisers(loaded: LoadedStudy, simulator: GaitSimulator) -> _Scales:
     """Fixed (arm-size independent) scales for the dropout drivers, from a reference sample."""
-    key = (loaded.config_sha256, simulator.name)
+    # the checkpoint too: a generator's calibrated speed effect and gait depend on it
+    key = (loaded.config_sha256, simulator.name, str(simulator.provenance().get("checkpoint_sha256", "")))
     if key not in _SCALES:
         study, cohort = loaded.spec, loaded.cohort
         e = enrol(cohort, n=1000, seed=study.seed, key=("reference",), simulator=simulator)
