@@ -38,6 +38,8 @@ from trialsim.spec.names import COVARIATES, GAIT_MEASURES
 
 KINDS = ("insoles", "imu", "video")
 MANIFEST = "synth.json"
+#: manifest keys written only when set: a folder without one was made with this value
+MANIFEST_DEFAULTS: dict[str, Any] = {"start_stop": False}
 
 
 def _atomic_csv(df: pd.DataFrame, path: Path) -> None:
@@ -57,16 +59,12 @@ def _check_folder(out: Path, manifest: dict[str, Any]) -> None:
             old = json.loads(existing.read_text())
         except (OSError, json.JSONDecodeError):
             raise OutputPathError(f"{existing}: unreadable; remove the folder or give a new --out") from None
-        for key, value in manifest.items():
-            if old.get(key) != value:
+        for key in [*manifest, *(k for k in MANIFEST_DEFAULTS if k not in manifest)]:
+            was, value = old.get(key, MANIFEST_DEFAULTS.get(key)), manifest.get(key, MANIFEST_DEFAULTS.get(key))
+            if was != value:
                 raise OutputPathError(
-                    f"--out: {out} holds a dataset made with {key}={old.get(key)!r}, not {value!r}; give a new --out to start another"
+                    f"--out: {out} holds a dataset made with {key}={was!r}, not {value!r}; give a new --out to start another"
                 )
-        if old.get("start_stop", False) != manifest.get("start_stop", False):  # absent means False in both
-            raise OutputPathError(
-                f"--out: {out} holds a dataset made with start_stop={old.get('start_stop', False)!r}, "
-                f"not {manifest.get('start_stop', False)!r}; give a new --out to start another"
-            )
     elif out.is_dir() and any(out.iterdir()):
         raise OutputPathError(f"--out: {out} is not empty and is not a trialsim synth folder; give a new or empty folder")
 

@@ -43,10 +43,9 @@ INFERRED: tuple[str, ...] = (
     "neural_drive", "passive_stiffness", "activation_time_scale", "motor_noise", "vigour", "joint_rigidity",
     *(f"strength_{g}" for g in MUSCLE_GROUPS), *(f"fiber_length_{g}" for g in MUSCLE_GROUPS),
 )
-#: the per-body speed effect (standard-normal units of the speed head's τ): a latent the twin also
-#: infers in self-selected mode, since a patient's speed is part body, part preference
-SPEED_EFFECT = SPEED_EFFECT_KEY
-#: the effect's default prior: the physics-trained N(0, 1); a trial passes its cohort's own
+#: the per-body speed effect (``SPEED_EFFECT_KEY``, standard-normal units of the speed head's τ) is a
+#: latent the twin also infers in self-selected mode: a patient's speed is part body, part preference.
+#: Its default prior: the physics-trained N(0, 1); a trial passes its cohort's own
 #: (calibrated) distribution, ``speed_effect_prior=(shift, scale)``
 SPEED_EFFECT_PRIOR = (0.0, 1.0)
 COVARIATE_INPUTS: tuple[str, ...] = ("height_m", "body_mass_kg", "age_years")
@@ -58,11 +57,11 @@ BOUND_JITTER = 0.03
 
 def inferred_names(speed_mode: str) -> tuple[str, ...]:
     """What the twin infers: the physics parameters, and the speed effect when speed is chosen."""
-    return (*INFERRED, SPEED_EFFECT) if speed_mode == "self_selected" else INFERRED
+    return (*INFERRED, SPEED_EFFECT_KEY) if speed_mode == "self_selected" else INFERRED
 
 
 def _to_unit(name: str, v: np.ndarray) -> np.ndarray:
-    if name == SPEED_EFFECT:  # unbounded already
+    if name == SPEED_EFFECT_KEY:  # unbounded already
         return np.asarray(v, dtype=float)
     p = PARAMETERS[name]
     u = np.clip((v - p.low) / (p.high - p.low), _EPS, 1 - _EPS)
@@ -70,7 +69,7 @@ def _to_unit(name: str, v: np.ndarray) -> np.ndarray:
 
 
 def _from_unit(name: str, z: np.ndarray) -> np.ndarray:
-    if name == SPEED_EFFECT:
+    if name == SPEED_EFFECT_KEY:
         return np.asarray(z, dtype=float)
     p = PARAMETERS[name]
     return p.low + (p.high - p.low) / (1.0 + np.exp(-z))
@@ -107,7 +106,7 @@ def prior_draws(n: int, *, seed: int, speed_mode: Literal["self_selected", "impo
         out[SPEED_KEY] = relative * centre_speed_m_s(out["height_m"])
     else:  # its own stream: the draws above do not change
         mean, sd = speed_effect_prior
-        out[SPEED_EFFECT] = mean + sd * np.random.default_rng([seed, 25]).standard_normal(n)
+        out[SPEED_EFFECT_KEY] = mean + sd * np.random.default_rng([seed, 25]).standard_normal(n)
     return out
 
 

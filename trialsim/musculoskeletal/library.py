@@ -395,8 +395,8 @@ class SimulationLibrary:
         return self.simulations[self.simulations["success"]]
 
 
-#: shipped library folders by version: v1 (imposed speeds), v2 (free speed; the shipped generator's
-#: training set), v3 (free speed with head-arms-trunk stability; being built)
+#: shipped library folders by version: v1 (imposed speeds), v2 (free speed), v3 (free speed with
+#: head-arms-trunk stability; the shipped generator's training set, still growing)
 SHIPPED_LIBRARIES = {1: "data/library", 2: "data/library_v2", 3: "data/library_v3"}
 #: the library the shipped generator checkpoint is trained on (``trialsim library path`` default)
 GENERATOR_LIBRARY_VERSION = 3

@@ -181,10 +181,7 @@ def calibrated_gait(cohort: CohortSpec, simulator: Any, fit: CalibrationFit, *, 
 def healthy_controls_of(cohort: CohortSpec) -> CohortSpec:
     """Healthy people with ``cohort``'s covariates (age, sex, height, mass), unscreened, without
     calibration: the population a ``calibration.population: healthy_controls`` fit runs on."""
-    data = cohort.model_dump()
-    data.update(name=f"healthy_controls_of_{cohort.name}", condition="healthy", severity=None, inclusion=[],
-                exclusion=[], calibration=None, affected_side="random")
-    return CohortSpec.model_validate(data)
+    return _healthy_unscreened(cohort.model_dump(), name=f"healthy_controls_of_{cohort.name}")
 
 
 def matched_controls(cohort: CohortSpec, template: CohortSpec) -> CohortSpec:
@@ -193,6 +190,11 @@ def matched_controls(cohort: CohortSpec, template: CohortSpec) -> CohortSpec:
     data = template.model_dump()
     data["covariates"]["age_years"] = cohort.covariates.age_years.model_dump()
     data["covariates"]["sex"] = {"female_fraction": cohort.covariates.sex.female_fraction}
-    data.update(name=f"controls_for_{cohort.name}", condition="healthy", severity=None, inclusion=[],
-                exclusion=[], calibration=None)
+    return _healthy_unscreened(data, name=f"controls_for_{cohort.name}")
+
+
+def _healthy_unscreened(data: dict[str, Any], *, name: str) -> CohortSpec:
+    """A cohort's fields as healthy people: no disease, no screening, no calibration targets."""
+    data.update(name=name, condition="healthy", severity=None, inclusion=[], exclusion=[], calibration=None,
+                affected_side="random")
     return CohortSpec.model_validate(data)

@@ -25,6 +25,7 @@ from trialsim.generative.simulator import GeneratorSimulator
 from trialsim.generative.twin import (
     COVARIATE_INPUTS,
     INFERRED,
+    SPEED_EFFECT_PRIOR,
     TwinModel,
     fit_twin,
     predict_control_outcome,
@@ -61,7 +62,7 @@ def study_twin(loaded: LoadedStudy, generator: GeneratorSimulator) -> TwinModel:
     device = loaded.spec.endpoint.device
     measures = tuple(m for m in DEVICES[device].measures() if m in GAIT_MEASURES)
     effect = speed_effect_for(loaded.cohort, generator)
-    prior = (0.0, 1.0) if effect is None else (effect.shift, effect.scale)
+    prior = SPEED_EFFECT_PRIOR if effect is None else (effect.shift, effect.scale)
     key = (device, loaded.spec.seed, generator.provenance()["checkpoint_sha256"], measures, prior)
     if key not in _TWINS:
         _TWINS[key] = fit_twin(generator, measures=measures, device=device, seed=loaded.spec.seed,
