@@ -12,6 +12,10 @@ Calibration targets (checked in ``tests/population/test_calibration.py``):
 - PD slower by ≈ 0.12–0.17 m/s, with shorter strides and higher cadence
   (Zanardi et al. 2021; J NeuroEng Rehabil 2:23);
 - stride-time CV ≈ 1.5–2 % healthy, higher in PD (Hausdorff 2009, Chaos 19:026113).
+
+Strength enters as capacity relative to people of the same sex and age: the calibration above
+came first, so women's lower absolute strength (``sex_strength_factor``, which the physics
+and the generator do see) is divided out again when ``sex`` is among the parameters.
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ from collections.abc import Mapping
 
 import numpy as np
 
+from trialsim.physiology.disease import SEX_KEY, sex_strength_factor
 from trialsim.physiology.parameters import MUSCLE_GROUPS, PARAMETERS
 
 #: contribution of each muscle group to propulsion capacity (sums to 1)
@@ -60,11 +65,13 @@ class ReferenceGaitModel:
         slowness = _param(params, "activation_time_scale")
         noise = _param(params, "motor_noise")
 
+        sex = params.get(SEX_KEY)
+        same_sex_norm = 1.0 if sex is None else sex_strength_factor(sex, _param(params, "age_years"))
         capacity: np.ndarray = np.zeros(())
         asymmetry: np.ndarray = np.zeros(())
         for group in MUSCLE_GROUPS:
             left, right = _side_strength(params, group)
-            harmonic = 2.0 / (1.0 / left + 1.0 / right)
+            harmonic = 2.0 / (1.0 / left + 1.0 / right) / same_sex_norm
             capacity = capacity + PROPULSION_WEIGHTS[group] * harmonic
             asymmetry = asymmetry + PROPULSION_WEIGHTS[group] * np.abs(left - right) / (left + right)
         contracture = (

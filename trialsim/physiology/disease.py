@@ -9,6 +9,14 @@ Sources
 - Ageing: muscle strength falls ~1 %/year after ~40 (Lindle et al. 1997, J Appl Physiol
   83:1581; Goodpaster et al. 2006, J Gerontol A 61:1059); older muscle is slower
   (Thelen 2003, J Biomech Eng 125:70).
+- Sex: the model scales muscle force with body mass^(2/3) from a young adult man. Women's
+  lower-body strength is 66 % of men's (Miller et al. 1993, Eur J Appl Physiol 66:254; knee
+  extensors and flexors, elbow and knee, 8 women and 8 men); with the shipped cohorts' sizes
+  (same BMI, heights 1.62 vs 1.75–1.76 m: mass ratio 0.857, mass^(2/3) ratio 0.902) the mass
+  scaling already gives 0.902, so women carry a further ``0.66 / 0.902 = 0.73``
+  (``FEMALE_STRENGTH_FACTOR``). Before puberty boys and girls are about equally strong and
+  the difference opens over adolescence (Round et al. 1999, Ann Hum Biol 26:49): the factor
+  ramps linearly from 1 at 12 years to 0.73 at 18.
 - Parkinson's disease: reduced neural drive and step amplitude (hypokinesia), rigidity
   as increased passive stiffness, bradykinesia as slower activation (Morris et al.
   1994, Brain 117:1169; Zanardi et al. 2021, Sci Rep 11:752). H&Y stage ↔ MDS-UPDRS III
@@ -61,6 +69,26 @@ BETWEEN_PATIENT_LOG_SD: dict[str, float] = {
     "strength": 0.12,
     "fiber_length": 0.03,
 }
+
+
+#: women's strength beyond the body-mass^(2/3) scaling, adults (Miller 1993; module docs)
+FEMALE_STRENGTH_FACTOR = 0.73
+#: the covariate carried beside the parameters (1 = female): not a physics parameter (the physics and
+#: the generator see sex only through strength); the statistical reference model reads it
+SEX_KEY = "sex"
+#: ages over which the sex difference in strength opens (Round 1999)
+SEX_STRENGTH_RAMP_YEARS = (12.0, 18.0)
+
+
+def sex_strength_factor(sex: np.ndarray, age_years: np.ndarray) -> np.ndarray:
+    """Strength of women relative to men of the same age and body size (1 for men and children).
+
+    >>> sex_strength_factor(np.array([1.0, 0.0, 1.0]), np.array([70.0, 70.0, 10.0])).round(2).tolist()
+    [0.73, 1.0, 1.0]
+    """
+    low, high = SEX_STRENGTH_RAMP_YEARS
+    opened = np.clip((np.asarray(age_years, dtype=float) - low) / (high - low), 0.0, 1.0)
+    return 1.0 - np.asarray(sex, dtype=float) * opened * (1.0 - FEMALE_STRENGTH_FACTOR)
 
 
 def age_strength_factor(age_years: np.ndarray) -> np.ndarray:
@@ -215,7 +243,8 @@ def map_to_parameters(
     Returns
     -------
     dict
-        Parameter name → array, every value clipped to its registry range.
+        Parameter name → array, every value clipped to its registry range, and ``sex``
+        (``SEX_KEY``, 1 = female) carried beside them.
 
     Examples
     --------
@@ -239,7 +268,8 @@ def map_to_parameters(
         "vigour": ones.copy(),
         "joint_rigidity": np.zeros(shape),
     }
-    state = MappingState(out, age_strength_factor(age) * ones, {g: ones.copy() for g in MUSCLE_GROUPS}, {}, ones,
+    strength = age_strength_factor(age) * sex_strength_factor(covariates["sex"], age) * ones
+    state = MappingState(out, strength, {g: ones.copy() for g in MUSCLE_GROUPS}, {}, ones,
                          paretic_side)
     condition_mapping(condition)(state, severity)
     strength_all, fiber, side_strength = state.strength_all, state.fiber, state.side_strength
@@ -260,7 +290,8 @@ def map_to_parameters(
         out[f"strength_{g}"] = jitter(strength_all, "strength", f"strength_{g}")
         out[f"fiber_length_{g}"] = jitter(fiber[g], "fiber_length", f"fiber_length_{g}")
     out.update(side_strength)
-    return {name: np.clip(value, PARAMETERS[name].low, PARAMETERS[name].high) for name, value in out.items()}
+    clipped = {name: np.clip(value, PARAMETERS[name].low, PARAMETERS[name].high) for name, value in out.items()}
+    return {**clipped, SEX_KEY: np.asarray(covariates["sex"], dtype=float) * ones}
 
 
 def noise_keys() -> tuple[str, ...]:
