@@ -46,11 +46,16 @@ def test_generator_run_states_the_effect_it_recorded():
     _calibration_part(SimpleNamespace(cohort=spec.model_dump(mode="json"), simulator="generator", attrs=attrs), section)  # type: ignore[arg-type]
     text = _text(section)
     assert "this run's patients were drawn with it" in text
-    assert "checkpoint changed" not in text
-    stale = {**attrs, "simulator_speed_effect_shift": repr(fit.shift + 0.5)}
+    assert "differs from the one" not in text and "not the one this run used" not in text
+    sha = load_default_generator().bundle.sha256
+    same = {**attrs, "simulator_checkpoint_sha256": sha, "simulator_speed_effect_shift": repr(fit.shift + 0.5)}
     section = Section("model", "4")
-    _calibration_part(SimpleNamespace(cohort=spec.model_dump(mode="json"), simulator="generator", attrs=stale), section)  # type: ignore[arg-type]
-    assert "checkpoint changed" in _text(section)
+    _calibration_part(SimpleNamespace(cohort=spec.model_dump(mode="json"), simulator="generator", attrs=same), section)  # type: ignore[arg-type]
+    assert "on the same checkpoint: the cohort or the calibration code changed" in _text(section)
+    other = {**attrs, "simulator_checkpoint_sha256": "0" * 64}
+    section = Section("model", "4")
+    _calibration_part(SimpleNamespace(cohort=spec.model_dump(mode="json"), simulator="generator", attrs=other), section)  # type: ignore[arg-type]
+    assert "not the one this run used (000000000000…)" in _text(section)
 
 
 @pytest.mark.parametrize(("attrs", "expected"), [

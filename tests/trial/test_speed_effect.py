@@ -189,3 +189,21 @@ def test_disease_cohort_is_calibrated_on_healthy_controls_with_its_covariates(ge
     assert controls.condition == "healthy" and controls.covariates == early.covariates
     own = calibrate(controls, generator, seed=0)
     assert (effect.shift, effect.scale) == (own.shift, own.scale)
+
+
+def test_twin_progression_folds_one_sided_strength_change():
+    """A stroke patient's paretic weakening (per-side strength) reaches the twin's bilateral strength."""
+    import numpy as np
+
+    from trialsim.physiology.disease import map_to_parameters
+    from trialsim.trial.prognostic_twins import progression_shift
+
+    cov = {"age_years": np.full((2, 2), 63.0), "sex": np.zeros((2, 1)), "height_m": np.full((2, 1), 1.75),
+           "body_mass_kg": np.full((2, 1), 80.0)}
+    fm = np.array([[24.0, 20.0], [24.0, 24.0]])  # patient 0 worsens by 4 Fugl-Meyer points, patient 1 is stable
+    typical = map_to_parameters(cov, condition="stroke", severity={"fugl_meyer_le": fm},
+                                paretic_side=np.array([[0.0], [1.0]]))
+    shift = progression_shift(typical, 1)
+    assert shift["strength_plantarflexors"][0] < -0.01
+    assert shift["strength_plantarflexors"][1] == 0.0
+    assert "strength_plantarflexors_l" not in shift and "sex" not in shift

@@ -154,14 +154,29 @@ def _calibration_part(data: RunData, section: Section) -> None:
         f"random effect, SD {fmt(fit.tau)} in log speed) is fitted so that {_fitted_population(data.cohort)} matches "
         f"the published figures the cohort names (Allen et al. 2016; Rieger et al. 2018): N({fmt(fit.shift)}, {fmt(fit.scale)}²) "
         f"in units of that SD. Calibrated model: {_applied_effect(data)}. Residual = fitted − published."))
-    recorded = data.attrs.get("simulator_speed_effect_shift")
-    if data.simulator == "generator" and recorded is not None and (
-            abs(float(recorded) - fit.shift) > 1e-9
-            or abs(float(data.attrs["simulator_speed_effect_scale"]) - fit.scale) > 1e-9):
-        section.add(Paragraph("The fit shown is recomputed with the installed generator and differs from the one "
-                              "this run recorded: the checkpoint changed since the run.", "warning"))
+    warning = _refit_differs(data, fit, installed_sha256=load_default_generator().bundle.sha256)
+    if warning:
+        section.add(Paragraph(warning, "warning"))
     section.add(table("calibration_targets", "Calibration targets, fit and residuals (speed in m/s).",
                       fit.table(), label_columns=2, digits={"n_virtual": 0}))
+
+
+def _refit_differs(data: RunData, fit: Any, *, installed_sha256: str) -> str:
+    """Why the fit recomputed now is not the one the run used ('' when it is): the run's checkpoint
+    is not the installed one, or (same checkpoint) the cohort or the calibration code changed."""
+    recorded = data.attrs.get("simulator_speed_effect_shift")
+    if data.simulator != "generator" or recorded is None:
+        return ""
+    run_sha256 = str(data.attrs.get("simulator_checkpoint_sha256", ""))
+    if run_sha256 and run_sha256 != installed_sha256:
+        return (f"The fit shown is recomputed with the installed generator (checkpoint {installed_sha256[:12]}…), not "
+                f"the one this run used ({run_sha256[:12]}…): the run's patients were drawn with "
+                f"N({fmt(float(recorded))}, {fmt(float(data.attrs['simulator_speed_effect_scale']))}²).")
+    if abs(float(recorded) - fit.shift) > 1e-9 or abs(float(data.attrs["simulator_speed_effect_scale"]) - fit.scale) > 1e-9:
+        return (f"The fit recomputed now, N({fmt(fit.shift)}, {fmt(fit.scale)}²), differs from the one this run recorded, "
+                f"N({fmt(float(recorded))}, {fmt(float(data.attrs['simulator_speed_effect_scale']))}²), on the same "
+                "checkpoint: the cohort or the calibration code changed since the run.")
+    return ""
 
 
 def _baseline_part(data: RunData, section: Section) -> None:

@@ -30,7 +30,7 @@ from trialsim.generative.twin import (
     fit_twin,
     predict_control_outcome,
 )
-from trialsim.physiology.parameters import PARAMETERS
+from trialsim.physiology.parameters import MUSCLE_GROUPS, PARAMETERS, SIDES
 from trialsim.seeding import stream
 from trialsim.sensors.devices import DEVICES, measure
 from trialsim.spec.loading import LoadedStudy
@@ -40,6 +40,32 @@ from trialsim.trial.speed_effect import speed_effect_for
 #: posterior draws per patient (MC error of the score ≈ posterior SD / 8)
 TWIN_DRAWS = 64
 _TWINS: dict[tuple[object, ...], TwinModel] = {}
+
+
+def progression_shift(typical: Mapping[str, np.ndarray], visit: int) -> dict[str, np.ndarray]:
+    """The typical parameter change from baseline to ``visit`` in the twin's parameters (per patient).
+
+    ``typical`` holds ``(n, visits)`` trajectories. The twin infers bilateral parameters only
+    (its generator inputs keep both sides at 1), so a one-sided change — a stroke patient's
+    paretic strength as Fugl-Meyer progresses — is folded into the bilateral strength it
+    stands for: the change of ``bilateral × harmonic mean(left, right)``, the effective
+    strength of the pair (what the reference model propels with), instead of being dropped.
+
+    >>> t = {"strength_plantarflexors": np.array([[1.0, 1.0]]),
+    ...      "strength_plantarflexors_l": np.array([[0.5, 0.4]]), "strength_plantarflexors_r": np.array([[1.0, 1.0]])}
+    >>> progression_shift(t, 1)["strength_plantarflexors"].round(3).tolist()
+    [-0.095]
+    """
+    out = {name: np.asarray(typical[name][:, visit] - typical[name][:, 0], dtype=float)
+           for name in INFERRED if name in typical and np.ndim(typical[name]) == 2}
+    for group in MUSCLE_GROUPS:
+        sides = [typical.get(f"strength_{group}_{side}") for side in SIDES]
+        bilateral = typical.get(f"strength_{group}")
+        if bilateral is None or any(s is None or np.ndim(s) != 2 for s in sides):
+            continue
+        effective = np.asarray(bilateral) * 2.0 / (1.0 / np.asarray(sides[0]) + 1.0 / np.asarray(sides[1]))
+        out[f"strength_{group}"] = effective[:, visit] - effective[:, 0]
+    return out
 
 
 def generator_for_twins(simulator: GaitSimulator) -> GeneratorSimulator:

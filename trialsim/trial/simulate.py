@@ -26,7 +26,7 @@ from trialsim.trial.mechanisms import (
     symptomatic_amount,
     treated_severity,
 )
-from trialsim.trial.prognostic_twins import twin_predicted_change
+from trialsim.trial.prognostic_twins import progression_shift, twin_predicted_change
 from trialsim.trial.randomisation import DISCRETE_VARIABLES, assign_arms, stratum_index
 from trialsim.trial.speed_effect import SPEED_EFFECT_KEY, speed_effect_for
 
@@ -289,8 +289,7 @@ def arm_outcome(
                                  rate_z=np.zeros(n), speed_effect=None if effect is None else np.full(n, effect.shift))
     k = study.primary_visit_index
     if study.analysis.prognostic_model == "digital_twin":
-        shift = {name: np.broadcast_to(v[:, k] - v[:, 0], (n,)) for name, v in typical.items()
-                 if np.ndim(v) == 2 and name != SPEED_EFFECT_KEY}
+        shift = progression_shift(typical, k)
         prognostic = twin_predicted_change(
             loaded, baseline_gait=e.baseline_gait, observed_baseline=baseline_observed,
             covariates=e.candidates.covariates, progression_shift=shift, key=key, simulator=simulator,
