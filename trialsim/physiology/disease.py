@@ -22,8 +22,14 @@ Sources
   1994, Brain 117:1169; Zanardi et al. 2021, Sci Rep 11:752). H&Y stage ↔ MDS-UPDRS III
   means approximate Skorvanek et al. 2017 (Mov Disord Clin Pract 4:536).
   Physics v2 parameters: reduced vigour (Mazzoni, Hristova & Krakauer 2007, J Neurosci
-  27:7105: PD patients move slowly by implicit choice, not incapacity), 1 − 0.006 per
-  UPDRS III point (0.84 at the H&Y 2 mean of 26); lead-pipe joint rigidity in units of
+  27:7105: PD patients move slowly by implicit choice, not incapacity). No study gives vigour
+  per UPDRS point, so the slope maps the shipped PD range onto the range the library's PD
+  bodies span (``library_v2.PHENOTYPES``: vigour 0.5–1.0): 1 at UPDRS III 0, 0.5 at the H&Y 3
+  mean of 40, i.e. 1 − 0.0125 per point (``PD_VIGOUR_PER_UPDRS``; 0.675 at the H&Y 2 mean of
+  26). The former 0.006 (a placeholder) gave an early-PD − control gap of −0.073 m/s against
+  Zanardi 2021's −0.17 ± 0.06; 0.0125 gives −0.120, and on the gaitpdb-si check (never fitted)
+  PD 1.115 vs real 1.108 m/s (was 1.185), gap −0.206 vs −0.139 (was −0.136): BENCHMARKS.md.
+  Lead-pipe joint rigidity in units of
   the mean PD–control difference of Wright et al. 2007 (Exp Brain Res; hip torsional
   resistance 5.07 vs 3.51 N·m OFF medication, r 0.73 with UPDRS), UPDRS III / 32 (1 at the
   H&Y 2.5 mean). The global ``passive_stiffness`` is kept for the v1 generator, which was
@@ -57,6 +63,8 @@ from trialsim.physiology.parameters import MUSCLE_GROUPS, PARAMETERS
 #: mean MDS-UPDRS III by Hoehn & Yahr stage (Skorvanek 2017, rounded)
 UPDRS_BY_HOEHN_YAHR: dict[float, float] = {1.0: 14.0, 1.5: 19.0, 2.0: 26.0, 2.5: 32.0, 3.0: 40.0, 4.0: 52.0, 5.0: 62.0}
 UPDRS_SD_WITHIN_STAGE = 6.0
+#: fall of vigour per MDS-UPDRS III point: 1 → 0.5 (the library's PD design floor) at the H&Y 3 mean (module docs)
+PD_VIGOUR_PER_UPDRS = 0.0125
 #: rise of motor noise per MDS-UPDRS III point (Frenkel-Toledo 2005; module docs)
 PD_MOTOR_NOISE_PER_UPDRS = 0.008
 
@@ -112,7 +120,7 @@ def parkinsons_effects(updrs_iii: np.ndarray) -> dict[str, np.ndarray]:
         "activation_time_scale": 1.0 + 0.006 * u,
         "motor_noise": 1.0 + PD_MOTOR_NOISE_PER_UPDRS * u,
         "strength_all": 1.0 - 0.002 * u,
-        "vigour": 1.0 - 0.006 * u,
+        "vigour": 1.0 - PD_VIGOUR_PER_UPDRS * u,
         "joint_rigidity": u / 32.0,
     }
 
