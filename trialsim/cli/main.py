@@ -112,7 +112,7 @@ def cohort(
     n: Annotated[int, typer.Option("--n", help="number of eligible patients", min=1, max=10_000_000)] = 100,
     seed: Annotated[int, typer.Option(help="random seed", min=0, max=2**32 - 1)] = 0,
     out: Annotated[Path, typer.Option(help="output .parquet file")] = Path("cohort.parquet"),
-    simulator: Annotated[str, typer.Option(help="reference or generator")] = "reference",
+    simulator: Annotated[str, typer.Option(help="generator (physics-trained, calibrated cohorts) or reference (statistical formula)")] = "generator",
 ) -> None:
     """Sample virtual patients: covariates, severity, musculoskeletal parameters, baseline gait."""
     from trialsim.generative.simulators import SIMULATORS
@@ -127,7 +127,7 @@ def cohort(
         _fail(f"--out: {out} must end in .parquet")
     df = sample_cohort(spec, n=n, seed=seed, simulator=select_simulator(simulator))
     _atomic_parquet(df, out)
-    typer.echo(f"{len(df)} patients -> {out} (screen-failure rate {df.attrs['screen_failure_rate']:.1%})")
+    typer.echo(f"{len(df)} patients on the {simulator} simulator -> {out} (screen-failure rate {df.attrs['screen_failure_rate']:.1%})")
 
 
 @app.command()
