@@ -15,7 +15,7 @@ def test_quickstart_runs_and_its_numbers_hold(tmp_path: Path, capsys: pytest.Cap
     numbers = main(tmp_path, replicates=100)
     printed = capsys.readouterr().out
     assert numbers["replicates"] == 100
-    # the simulated symptomatic effect on 24-week gait speed is a few cm/s (README: 0.057 m/s)
+    # the simulated symptomatic effect on 24-week gait speed is a few cm/s (README: 0.064 m/s on the generator)
     assert 0.03 < numbers["true_effect_m_s"] < 0.09
     # more patients, more power (same virtual patients in both designs)
     assert numbers["power_c40_t40_s0"] > numbers["power_c20_t20_s0"]
