@@ -51,7 +51,7 @@ def test_generator_run_states_the_effect_it_recorded():
     same = {**attrs, "simulator_checkpoint_sha256": sha, "simulator_speed_effect_shift": repr(fit.shift + 0.5)}
     section = Section("model", "4")
     _calibration_part(SimpleNamespace(cohort=spec.model_dump(mode="json"), simulator="generator", attrs=same), section)  # type: ignore[arg-type]
-    assert "on the same checkpoint: the cohort or the calibration code changed" in _text(section)
+    assert "on the same checkpoint: the cohort, the severity → physiology mapping or the calibration code changed" in _text(section)
     other = {**attrs, "simulator_checkpoint_sha256": "0" * 64}
     section = Section("model", "4")
     _calibration_part(SimpleNamespace(cohort=spec.model_dump(mode="json"), simulator="generator", attrs=other), section)  # type: ignore[arg-type]

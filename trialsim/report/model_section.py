@@ -163,7 +163,7 @@ def _calibration_part(data: RunData, section: Section) -> None:
 
 def _refit_differs(data: RunData, fit: Any, *, installed_sha256: str) -> str:
     """Why the fit recomputed now is not the one the run used ('' when it is): the run's checkpoint
-    is not the installed one, or (same checkpoint) the cohort or the calibration code changed."""
+    is not the installed one, or (same checkpoint) the cohort, the mapping or the calibration code changed."""
     recorded = data.attrs.get("simulator_speed_effect_shift")
     if data.simulator != "generator" or recorded is None:
         return ""
@@ -175,7 +175,7 @@ def _refit_differs(data: RunData, fit: Any, *, installed_sha256: str) -> str:
     if abs(float(recorded) - fit.shift) > 1e-9 or abs(float(data.attrs["simulator_speed_effect_scale"]) - fit.scale) > 1e-9:
         return (f"The fit recomputed now, N({fmt(fit.shift)}, {fmt(fit.scale)}²), differs from the one this run recorded, "
                 f"N({fmt(float(recorded))}, {fmt(float(data.attrs['simulator_speed_effect_scale']))}²), on the same "
-                "checkpoint: the cohort or the calibration code changed since the run.")
+                "checkpoint: the cohort, the severity → physiology mapping or the calibration code changed since the run.")
     return ""
 
 

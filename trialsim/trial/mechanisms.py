@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from trialsim.physiology.disease import SEX_KEY, sex_strength_factor
 from trialsim.physiology.parameters import PARAMETERS
 from trialsim.spec.study import StudySpec, SymptomaticEffect
 
@@ -50,11 +51,21 @@ def progressed_severity(
 def apply_shifts(
     params: dict[str, np.ndarray], shifts: dict[str, float], amount: np.ndarray
 ) -> dict[str, np.ndarray]:
-    """Add ``shift * amount`` to each named parameter (amount broadcasts), clipped to its range."""
+    """Add ``shift * amount`` to each named parameter (amount broadcasts), clipped to its range.
+
+    A strength shift is in units of a man's nominal strength: where the parameters carry ``sex``,
+    a woman's is scaled by her ``sex_strength_factor`` (0.73 in adults), so training adds the same
+    fraction of their own strength to both sexes (relative lower-body strength gains after
+    resistance training do not differ by sex: Roberts, Nuckols & Krieger 2020, J Strength Cond
+    Res 34:1448) and the reference model, which divides that factor out, sees the shift as before.
+    """
     out = dict(params)
     for name, shift in shifts.items():
         p = PARAMETERS[name]
-        out[name] = np.clip(out[name] + shift * amount, p.low, p.high)
+        step = shift * amount
+        if name.startswith("strength_") and SEX_KEY in params and "age_years" in params:
+            step = step * sex_strength_factor(params[SEX_KEY], params["age_years"])
+        out[name] = np.clip(out[name] + step, p.low, p.high)
     return out
 
 

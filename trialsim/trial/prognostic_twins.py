@@ -61,7 +61,7 @@ def progression_shift(typical: Mapping[str, np.ndarray], visit: int) -> dict[str
     for group in MUSCLE_GROUPS:
         sides = [typical.get(f"strength_{group}_{side}") for side in SIDES]
         bilateral = typical.get(f"strength_{group}")
-        if bilateral is None or any(s is None or np.ndim(s) != 2 for s in sides):
+        if bilateral is None or np.ndim(bilateral) != 2 or any(s is None or np.ndim(s) != 2 for s in sides):
             continue
         effective = np.asarray(bilateral) * 2.0 / (1.0 / np.asarray(sides[0]) + 1.0 / np.asarray(sides[1]))
         out[f"strength_{group}"] = effective[:, visit] - effective[:, 0]
