@@ -86,6 +86,32 @@ def test_bohannon_by_decade_and_sex_within_0_06(fit):
     assert fit.table().residual_mean.abs().max() <= 0.06, fit.table()
 
 
+#: Bohannon & Williams Andrews 2011 by decade (midpoint → men, women; m/s), the decades the fit does not use
+BOHANNON_OTHER_DECADES = {25: (1.36, 1.34), 35: (1.43, 1.34), 45: (1.43, 1.39), 55: (1.43, 1.31), 85: (0.97, 0.94)}
+
+
+@pytest.mark.xfail(strict=True, reason="measured (library v3, 186 bodies, women's strength 0.73 × men's): outside the "
+                   "calibrated 60–79 y the generator misses Bohannon by up to −0.127 m/s (women 40–49; women 20–59 "
+                   "−0.059 … −0.127, men 20–29 +0.078) and +0.201 / +0.146 (men / women 80–89): the physics lets strength "
+                   "set speed at every age, so the sex factor that fits 60–79 overshoots below 60 (BENCHMARKS.md)")
+def test_bohannon_outside_the_calibrated_decades_within_0_06(generator, fit):
+    """A check, nothing fitted: the healthy fit applied to Bohannon's other decades (age ± 5 y)."""
+    from trialsim.population.calibration import calibrated_gait
+
+    worst = 0.0
+    for age, published in BOHANNON_OTHER_DECADES.items():
+        for female, target in ((0.0, published[0]), (1.0, published[1])):
+            data = load_shipped_cohort("healthy_older").model_dump()
+            data["covariates"]["age_years"] = {"distribution": "uniform", "low": age - 5, "high": age + 5}
+            data["covariates"]["sex"] = {"female_fraction": female}
+            data["calibration"] = None
+            data["inclusion"] = []
+            cohort = CohortSpec.model_validate(data)
+            speed = calibrated_gait(cohort, generator, fit, n=2000, seed=1).gait_speed_m_s.mean()
+            worst = max(worst, abs(speed - target))
+    assert worst <= 0.06, worst
+
+
 #: regression bound: the gap is −0.120 m/s (library v3, 186 bodies, vigour 1 − 0.0125/UPDRS point; with the
 #: former placeholder 0.006: −0.073; 126 bodies −0.071, v2-trained −0.055, v1-trained −0.053)
 PD_GAP_REGRESSION_M_S = -0.09
