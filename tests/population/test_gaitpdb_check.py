@@ -6,7 +6,10 @@ subject's MDS-UPDRS III, or its stage's mean where missing), between-patient par
 and the speed preference calibrated on Bohannon's healthy strata. Tolerances: each group's mean
 within ± 0.08 m/s of the real one (≈ 2.5 standard errors of a 29–35-person mean with SD
 0.14–0.17) and the PD − control gap within ± 0.08 m/s of the real −0.14.
-Skipped (with the reason) where the recordings are not present: they never ship.
+Skipped (with the reason) where the recordings are not present: they never ship. One caveat
+(session 9): these figures were looked at for each PD vigour slope tried before the shipped
+one was chosen by the library's design range (BENCHMARKS.md), so they are not a blind check
+of that parameter.
 """
 
 from __future__ import annotations
