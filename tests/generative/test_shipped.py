@@ -217,8 +217,8 @@ def test_self_selected_speed_moves_the_expected_way():
     plantar flexors × 0.5 → 0.91; BENCHMARKS.md). Measured on the shipped checkpoint (1.75 m,
     75 kg, 186 library bodies): nominal 1.230; 1.55 / 1.90 m → 1.156 / 1.277; vigour 0.6 → 1.104;
     every muscle × 0.6 → 1.054; plantar flexors × 0.5 → 1.175 (a fifth of the physics' −0.28); joint
-    rigidity × 2 → 1.214 (126 bodies: 1.229; 1.151 / 1.279; 1.107; 1.048; 1.185; 1.206). Stiffness, contracture, rigidity and slow activation never speed it up (the
-    head's sign bounds). (v2-trained: nominal 1.363, vigour 0.6 → 1.228, plantar flexors × 0.5 → 1.322.)"""
+    rigidity × 2 → 1.214 (126 bodies: 1.229; 1.151 / 1.279; 1.107; 1.048; 1.185; 1.206). Stiffness,
+    contracture, rigidity and slow activation never speed it up (the head's sign bounds). (v2-trained: nominal 1.363, vigour 0.6 → 1.228, plantar flexors × 0.5 → 1.322.)"""
     from trialsim.generative.loader import load_default_generator
 
     gen = load_default_generator()

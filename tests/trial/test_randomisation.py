@@ -165,7 +165,8 @@ def test_digital_twin_score_still_explains_more_than_the_typical_patient(twin_ra
 
 @pytest.mark.xfail(strict=True, reason="measured (session 9: generator trained on 186 library v3 bodies, per-patient "
                    "speed effect calibrated on healthy controls, PD vigour 1 − 0.0125/UPDRS point): twin 0.983 "
-                   "against the bound 0.98 and typical patient 0.994 − 0.02 (session 8, 126 bodies: 0.988, 0.998); v3 checkpoint with the uncalibrated N(0, 1) effect 0.977 vs 0.996; v3 without a "
+                   "against the bound 0.98 and typical patient 0.994 − 0.02 (session 8, 126 bodies: 0.988, 0.998); "
+                   "v3 checkpoint with the uncalibrated N(0, 1) effect 0.977 vs 0.996; v3 without a "
                    "per-patient effect 0.979 vs 0.988; v2-trained without one 0.887 vs 0.995. The v3 physics slows "
                    "with disease mainly through vigour, alike in every body, so a twin finds little patient-specific "
                    "response, and a realistic spread of speed preference dilutes what it finds")

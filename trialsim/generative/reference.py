@@ -25,7 +25,7 @@ from collections.abc import Mapping
 import numpy as np
 
 from trialsim.physiology.disease import SEX_KEY, sex_strength_factor
-from trialsim.physiology.parameters import MUSCLE_GROUPS, PARAMETERS
+from trialsim.physiology.parameters import MUSCLE_GROUPS, PARAMETERS, pair_strength
 
 #: contribution of each muscle group to propulsion capacity (sums to 1)
 PROPULSION_WEIGHTS: dict[str, float] = {
@@ -71,8 +71,7 @@ class ReferenceGaitModel:
         asymmetry: np.ndarray = np.zeros(())
         for group in MUSCLE_GROUPS:
             left, right = _side_strength(params, group)
-            harmonic = 2.0 / (1.0 / left + 1.0 / right) / same_sex_norm
-            capacity = capacity + PROPULSION_WEIGHTS[group] * harmonic
+            capacity = capacity + PROPULSION_WEIGHTS[group] * pair_strength(1.0, left, right) / same_sex_norm
             asymmetry = asymmetry + PROPULSION_WEIGHTS[group] * np.abs(left - right) / (left + right)
         contracture = (
             np.clip(1.0 - _param(params, "fiber_length_knee_flexors"), 0, None) * 0.9

@@ -27,9 +27,9 @@ Sources
   bodies span (``library_v2.PHENOTYPES``: vigour 0.5–1.0): 1 at UPDRS III 0, 0.5 at the H&Y 3
   mean of 40, i.e. 1 − 0.0125 per point (``PD_VIGOUR_PER_UPDRS``; 0.675 at the H&Y 2 mean of
   26). The former 0.006 (a placeholder) gave an early-PD − control gap of −0.073 m/s against
-  Zanardi 2021's −0.17 ± 0.06; 0.0125 gives −0.120, and on the gaitpdb-si check (nothing fitted to it, but looked at for each slope tried)
-  PD 1.115 vs real 1.108 m/s (was 1.185), gap −0.206 vs −0.139 (was −0.136): BENCHMARKS.md.
-  Lead-pipe joint rigidity in units of
+  Zanardi 2021's −0.17 ± 0.06; 0.0125 gives −0.120, and on the gaitpdb-si check (nothing
+  fitted to it, but looked at for each slope tried) PD 1.115 vs real 1.108 m/s (was 1.185),
+  gap −0.206 vs −0.139 (was −0.136): BENCHMARKS.md. Lead-pipe joint rigidity in units of
   the mean PD–control difference of Wright et al. 2007 (Exp Brain Res; hip torsional
   resistance 5.07 vs 3.51 N·m OFF medication, r 0.73 with UPDRS), UPDRS III / 32 (1 at the
   H&Y 2.5 mean). The global ``passive_stiffness`` is kept for the v1 generator, which was

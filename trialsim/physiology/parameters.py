@@ -122,6 +122,16 @@ def side_value(params: dict[str, float], kind: str, group: str, side: str) -> fl
     return bilateral * params.get(f"{kind}_{group}_{side}", 1.0)
 
 
+def pair_strength(bilateral: np.ndarray | float, left: np.ndarray | float, right: np.ndarray | float) -> np.ndarray:
+    """A muscle group's strength as a pair: the bilateral ratio times the harmonic mean of the
+    side multipliers (the weaker side counts more; 1, 1 → the bilateral value).
+
+    >>> float(pair_strength(np.array(1.0), np.array(0.5), np.array(1.0)).round(3))
+    0.667
+    """
+    return np.asarray(bilateral, dtype=float) * 2.0 / (1.0 / np.asarray(left, dtype=float) + 1.0 / np.asarray(right, dtype=float))
+
+
 def resolve_parameters(overrides: dict[str, float]) -> dict[str, float]:
     """Fill unnamed parameters with nominal values; reject unknown names and out-of-range values.
 

@@ -30,7 +30,7 @@ from trialsim.generative.twin import (
     fit_twin,
     predict_control_outcome,
 )
-from trialsim.physiology.parameters import MUSCLE_GROUPS, PARAMETERS, SIDES
+from trialsim.physiology.parameters import MUSCLE_GROUPS, PARAMETERS, SIDES, pair_strength
 from trialsim.seeding import stream
 from trialsim.sensors.devices import DEVICES, measure
 from trialsim.spec.loading import LoadedStudy
@@ -48,8 +48,8 @@ def progression_shift(typical: Mapping[str, np.ndarray], visit: int) -> dict[str
     ``typical`` holds ``(n, visits)`` trajectories. The twin infers bilateral parameters only
     (its generator inputs keep both sides at 1), so a one-sided change — a stroke patient's
     paretic strength as Fugl-Meyer progresses — is folded into the bilateral strength it
-    stands for: the change of ``bilateral × harmonic mean(left, right)``, the effective
-    strength of the pair (what the reference model propels with), instead of being dropped.
+    stands for: the change of its :func:`~trialsim.physiology.parameters.pair_strength` (what the
+    reference model propels with), instead of being dropped.
 
     >>> t = {"strength_plantarflexors": np.array([[1.0, 1.0]]),
     ...      "strength_plantarflexors_l": np.array([[0.5, 0.4]]), "strength_plantarflexors_r": np.array([[1.0, 1.0]])}
@@ -59,11 +59,11 @@ def progression_shift(typical: Mapping[str, np.ndarray], visit: int) -> dict[str
     out = {name: np.asarray(typical[name][:, visit] - typical[name][:, 0], dtype=float)
            for name in INFERRED if name in typical and np.ndim(typical[name]) == 2}
     for group in MUSCLE_GROUPS:
-        sides = [typical.get(f"strength_{group}_{side}") for side in SIDES]
+        left, right = (typical.get(f"strength_{group}_{side}") for side in SIDES)
         bilateral = typical.get(f"strength_{group}")
-        if bilateral is None or np.ndim(bilateral) != 2 or any(s is None or np.ndim(s) != 2 for s in sides):
+        if bilateral is None or left is None or right is None or not np.ndim(bilateral) == np.ndim(left) == np.ndim(right) == 2:
             continue
-        effective = np.asarray(bilateral) * 2.0 / (1.0 / np.asarray(sides[0]) + 1.0 / np.asarray(sides[1]))
+        effective = pair_strength(bilateral, left, right)
         out[f"strength_{group}"] = effective[:, visit] - effective[:, 0]
     return out
 
