@@ -1,6 +1,6 @@
 """Benchmark the physics: core-seconds per patient with a self-selected speed, v2 against v1.
 
-    .venv/bin/python benchmarks/physics.py --quick      # 1 body (nominal 70 y), ≈ 12 min on 2 cores
+    .venv/bin/python benchmarks/physics.py --quick --jobs 2   # 1 body (nominal 70 y), ≈ 15 min on 2 cores
     .venv/bin/python benchmarks/physics.py              # 3 bodies
 
 For the same bodies, in the same run:
@@ -19,6 +19,13 @@ For the same bodies, in the same run:
 The speeds of ``v2`` and ``v2 cold`` for one body also show how much the warm start moves
 the optimum the solver finds (path dependence of a non-convex problem).
 
+IPOPT options: ``v2`` and ``v2 cold`` run with the shipped
+:data:`~trialsim.musculoskeletal.free_speed.IPOPT_OPTIONS` (``ipopt.opt`` in the worker),
+``v1`` with IPOPT's defaults as it always did. Two more routes separate the options' own
+effect from the route's: ``v1 same options`` (the v1 route with the v2 options) and
+``v2 IPOPT defaults`` (the library warm start without them); they print
+``speedup_vs_v1_same_options`` and ``options_speedup``.
+
 Each solve is one thread in its own subprocess; core-seconds are those subprocesses' CPU
 time (so a busy machine does not inflate them). Prints
 ``core_seconds_per_patient_v1``, ``core_seconds_per_patient`` (v2, warm start),
@@ -32,6 +39,7 @@ from __future__ import annotations
 import argparse
 import time
 
+from trialsim.musculoskeletal.free_speed import IPOPT_OPTIONS
 from trialsim.musculoskeletal.simulation import simulate_gait
 
 BODIES = (
@@ -62,46 +70,71 @@ def library_guess(params: dict[str, float]) -> dict[str, object]:
     return {"guess": str(solution_path(lib, best["id"])), "guess_height_m": float(best["params"].get("height_m", 1.75))}
 
 
+#: route → (physics route, library warm start?, IPOPT options: None = the route's default, {} = IPOPT's)
+ROUTES: dict[str, tuple[str, bool, dict[str, object] | None]] = {
+    "v1": ("v1", False, None),
+    "v2": ("v2", True, None),
+    "v2 cold": ("v2", False, None),
+    "v1 same options": ("v1", False, dict(IPOPT_OPTIONS)),
+    "v2 IPOPT defaults": ("v2", True, {}),
+}
+
+
 def timed(params: dict[str, float], route: str, timeout_s: float) -> tuple[float, object]:
     """Core-seconds of the solves (CPU time of the worker subprocesses, so other load on the
-    machine does not count) and the simulation. ``route``: ``v1``, ``v2`` (library warm
-    start) or ``v2 cold``."""
+    machine does not count) and the simulation, for one of :data:`ROUTES`. Run it in its own
+    process when routes run side by side: the CPU time is this process's children's."""
     import resource
 
-    warm = library_guess(params) if route == "v2" else {}
+    physics_route, warm_start, options = ROUTES[route]
+    warm = library_guess(params) if warm_start else {}
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    sim = simulate_gait(params, route=route.split()[0], timeout_s=timeout_s, **warm)  # type: ignore[arg-type]
+    sim = simulate_gait(params, route=physics_route, timeout_s=timeout_s, ipopt_options=options, **warm)  # type: ignore[arg-type]
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     return (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime), sim
 
 
 def main() -> None:
+    from concurrent.futures import ProcessPoolExecutor
+
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--quick", action="store_true", help="one body (nominal 70 y)")
     parser.add_argument("--timeout", type=float, default=1800.0)
+    parser.add_argument("--jobs", type=int, default=1,
+                        help="routes solved side by side, each in its own process (core-seconds stay per route)")
     args = parser.parse_args()
     bodies = BODIES[:1] if args.quick else BODIES
-    totals = {"v1": 0.0, "v2": 0.0, "v2 cold": 0.0}
+    routes = [r for r in ROUTES if IPOPT_OPTIONS or r not in ("v1 same options", "v2 IPOPT defaults")]
+    totals = dict.fromkeys(routes, 0.0)
     converged = 0
     gaps = []
-    for name, params in bodies:
-        speeds = {}
-        for route in ("v1", "v2", "v2 cold"):
-            seconds, sim = timed(params, route, args.timeout)
-            totals[route] += seconds
-            speeds[route] = sim.speed_m_s  # type: ignore[attr-defined]
-            converged += int(route == "v2" and sim.success)  # type: ignore[attr-defined]
-            m = sim.measures  # type: ignore[attr-defined]
-            print(f"# {name} {route}: success={sim.success} speed={sim.speed_m_s:.3f} m/s "  # type: ignore[attr-defined]
-                  f"cadence={m.get('cadence_steps_min', float('nan')):.1f} stance={m.get('stance_pct', float('nan')):.1f}% "
-                  f"knee={m.get('peak_knee_flexion_swing_deg', float('nan')):.1f}° {seconds:.0f} core-s")
-        gaps.append(speeds["v2"] - speeds["v2 cold"])
+    with ProcessPoolExecutor(max_workers=max(1, args.jobs)) as pool:
+        for name, params in bodies:
+            futures = {route: pool.submit(timed, params, route, args.timeout) for route in routes}
+            speeds = {}
+            for route, future in futures.items():
+                seconds, sim = future.result()
+                totals[route] += seconds
+                speeds[route] = sim.speed_m_s  # type: ignore[attr-defined]
+                converged += int(route == "v2" and sim.success)  # type: ignore[attr-defined]
+                m = sim.measures  # type: ignore[attr-defined]
+                print(f"# {name} {route}: success={sim.success} speed={sim.speed_m_s:.3f} m/s "  # type: ignore[attr-defined]
+                      f"cadence={m.get('cadence_steps_min', float('nan')):.1f} stance={m.get('stance_pct', float('nan')):.1f}% "
+                      f"knee={m.get('peak_knee_flexion_swing_deg', float('nan')):.1f}° "
+                      f"objective={sim.objective:.5f} iterations={sim.iterations} {seconds:.0f} core-s", flush=True)  # type: ignore[attr-defined]
+            gaps.append(speeds["v2"] - speeds["v2 cold"])
     n = len(bodies)
+    print(f"ipopt_options: {IPOPT_OPTIONS or 'IPOPT defaults'}")
     print(f"core_seconds_per_patient_v1: {totals['v1'] / n:.1f}")
     print(f"core_seconds_per_patient: {totals['v2'] / n:.1f}")
     print(f"speedup_vs_v1: {totals['v1'] / max(totals['v2'], 1e-9):.2f}")
     print(f"core_seconds_per_patient_cold: {totals['v2 cold'] / n:.1f}")
     print(f"speedup_vs_v1_cold: {totals['v1'] / max(totals['v2 cold'], 1e-9):.2f}")
+    if "v1 same options" in totals:
+        print(f"core_seconds_per_patient_v1_same_options: {totals['v1 same options'] / n:.1f}")
+        print(f"speedup_vs_v1_same_options: {totals['v1 same options'] / max(totals['v2'], 1e-9):.2f}")
+        print(f"core_seconds_per_patient_ipopt_defaults: {totals['v2 IPOPT defaults'] / n:.1f}")
+        print(f"options_speedup: {totals['v2 IPOPT defaults'] / max(totals['v2'], 1e-9):.2f}")
     print(f"warm_minus_cold_speed_m_s: {', '.join(f'{g:+.3f}' for g in gaps)}")
     print(f"seconds_per_sim: {totals['v2'] / n:.1f}")
     print(f"convergence_rate: {converged / n:.2f}")
@@ -109,8 +142,8 @@ def main() -> None:
         from concurrent.futures import ThreadPoolExecutor
 
         start = time.perf_counter()
-        with ThreadPoolExecutor(max_workers=2) as pool:  # each solve is its own subprocess
-            list(pool.map(lambda body: simulate_gait(body[1], timeout_s=args.timeout), bodies))
+        with ThreadPoolExecutor(max_workers=2) as threads:  # each solve is its own subprocess
+            list(threads.map(lambda body: simulate_gait(body[1], timeout_s=args.timeout), bodies))
         print(f"speedup_2_workers: {totals['v2'] / (time.perf_counter() - start):.2f}")
 
 

@@ -51,6 +51,25 @@ def test_worker_timeout_is_recorded_not_raised():
 
 
 @pytest.mark.opensim
+def test_ipopt_reads_the_options_the_worker_writes(tmp_path):
+    """``ipopt_options`` reach the real IPOPT run: a CPU-time cap of 0.01 s set only there
+    stops the solve at once (a real solve takes minutes); options Moco sets itself, which
+    IPOPT would keep, are refused; without options the worker writes no ``ipopt.opt``."""
+    pytest.importorskip("opensim")
+    from trialsim.musculoskeletal.runner import write_ipopt_options
+
+    sim = simulate_gait({}, speed_m_s=1.25, timeout_s=300, retrack_on_failure=False, ipopt_options={"max_cpu_time": 0.01})
+    assert not sim.success
+    assert "CpuTime" in sim.status and sim.iterations <= 1
+    write_ipopt_options(tmp_path, {})
+    assert not (tmp_path / "ipopt.opt").exists()
+    write_ipopt_options(tmp_path, {"mu_init": 1e-3, "bound_push": 1e-6})
+    assert (tmp_path / "ipopt.opt").read_text() == "bound_push 1e-06\nmu_init 0.001\n"
+    with pytest.raises(SimulationError, match="max_iter is set by Moco"):
+        write_ipopt_options(tmp_path, {"max_iter": 2})
+
+
+@pytest.mark.opensim
 def test_free_speed_problem_prices_energy_and_time_without_speed_or_tracking():
     """The v2 problem, built not solved: duration free, no speed constraint or tracking in free mode,
     the cost of time (× vigour) in the metabolics component, head-arms-trunk stability (library v3),

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import math
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -59,6 +59,11 @@ class SolverSettings:
     #: Jacobian sparsity of the callbacks (Moco default "none"); "random" was slower
     #: here: > 4 CPU-min for the nominal re-solve that takes < 1 min with "none"
     sparsity_detection: str = "none"
+    #: IPOPT options Moco does not expose (name → value). The solve worker writes them to
+    #: the ``ipopt.opt`` file IPOPT reads from its working directory, the worker's own
+    #: scratch directory (:func:`trialsim.musculoskeletal.runner.run_solve`); a solve run
+    #: in-process does not get them.
+    ipopt_options: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass

@@ -24,7 +24,13 @@ import time
 from pathlib import Path
 from typing import Any
 
+from trialsim.errors import SimulationError
+
 FAILED_MEASURES_NOTE = "no measures: solve failed"
+#: IPOPT options Moco sets itself (from SolverSettings): IPOPT keeps Moco's value and only
+#: warns when ``ipopt.opt`` names them (measured: ``max_iter 2`` there left 600)
+MOCO_IPOPT_OPTIONS = frozenset({"max_iter", "tol", "constr_viol_tol", "print_level", "hessian_approximation",
+                                "linear_solver"})
 
 
 def run_solve(request: dict[str, Any], *, timeout_s: float) -> dict[str, Any]:
@@ -33,6 +39,7 @@ def run_solve(request: dict[str, Any], *, timeout_s: float) -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix="trialsim_solve_") as tmp:
         req_path, out_path = Path(tmp) / "request.json", Path(tmp) / "result.json"
         req_path.write_text(json.dumps(request))
+        write_ipopt_options(Path(tmp), request.get("settings", {}).get("ipopt_options") or {})
         env = dict(os.environ)
         threads = str(request.get("settings", {}).get("threads", 1))
         env.update(OMP_NUM_THREADS=threads, OPENBLAS_NUM_THREADS=threads, MKL_NUM_THREADS=threads)
@@ -54,6 +61,18 @@ def run_solve(request: dict[str, Any], *, timeout_s: float) -> dict[str, Any]:
             return _failure(request, f"worker exited with code {rc}: {' | '.join(tail)[:300]}", time.perf_counter() - start, "WorkerCrashed")
         result: dict[str, Any] = json.loads(out_path.read_text())
         return result
+
+
+def write_ipopt_options(folder: Path, options: dict[str, Any]) -> None:
+    """``folder/ipopt.opt``: one ``name value`` line per option (IPOPT reads this file from
+    its working directory and lets it override the options Moco sets). Nothing is written
+    without options, so IPOPT runs on Moco's settings alone."""
+    clash = sorted(set(options) & MOCO_IPOPT_OPTIONS)
+    if clash:
+        raise SimulationError(f"ipopt_options: {', '.join(clash)} is set by Moco, which IPOPT lets win over ipopt.opt; "
+                         "use the SolverSettings field instead")
+    if options:
+        (folder / "ipopt.opt").write_text("".join(f"{name} {value}\n" for name, value in sorted(options.items())))
 
 
 def _failure(request: dict[str, Any], reason: str, wall: float, status: str) -> dict[str, Any]:

@@ -114,6 +114,7 @@ def simulate_gait(
     retrack_on_failure: bool = True,
     max_iterations: int = 600,
     save_solution: str | None = None,
+    ipopt_options: dict[str, Any] | None = None,
 ) -> GaitSimulation:
     """Simulate a patient's walking with OpenSim Moco.
 
@@ -140,6 +141,10 @@ def simulate_gait(
         v1: track the reference with the patient's model and retry from that.
     save_solution
         Write the Moco solution (``.sto``) to this path (v2, or v1 with ``speed_m_s``).
+    ipopt_options
+        IPOPT options Moco does not expose, e.g. ``{"limited_memory_max_history": 20}``
+        (``None``: v2 uses :data:`~trialsim.musculoskeletal.free_speed.IPOPT_OPTIONS`, v1
+        IPOPT's defaults; ``{}``: IPOPT's defaults).
 
     Examples
     --------
@@ -154,8 +159,14 @@ def simulate_gait(
     if route not in ("v1", "v2"):
         raise SimulationError(f"route: unknown physics route {route!r} (allowed: v1, v2)")
     overrides = {k: float(v) for k, v in params.items()}
-    settings = {"mesh_intervals": mesh_intervals, "tolerance": tolerance, "threads": threads,
-                "max_iterations": max_iterations}
+    settings: dict[str, Any] = {"mesh_intervals": mesh_intervals, "tolerance": tolerance, "threads": threads,
+                                "max_iterations": max_iterations}
+    if ipopt_options is None and route == "v2":
+        from trialsim.musculoskeletal.free_speed import IPOPT_OPTIONS
+
+        ipopt_options = IPOPT_OPTIONS
+    if ipopt_options:
+        settings["ipopt_options"] = dict(ipopt_options)
     if route == "v2":
         request = {"mode": "free_speed", "params": overrides, "speed_m_s": speed_m_s, "settings": settings,
                    "guess": guess, "guess_height_m": guess_height_m, "retrack_on_failure": retrack_on_failure,
