@@ -19,12 +19,13 @@ For the same bodies, in the same run:
 The speeds of ``v2`` and ``v2 cold`` for one body also show how much the warm start moves
 the optimum the solver finds (path dependence of a non-convex problem).
 
-IPOPT options: ``v2`` and ``v2 cold`` run with the shipped
-:data:`~trialsim.musculoskeletal.free_speed.IPOPT_OPTIONS` (``ipopt.opt`` in the worker),
-``v1`` with IPOPT's defaults as it always did. Two more routes separate the options' own
-effect from the route's: ``v1 same options`` (the v1 route with the v2 options) and
-``v2 IPOPT defaults`` (the library warm start without them); they print
-``speedup_vs_v1_same_options`` and ``options_speedup``.
+IPOPT options: every route runs with the shipped
+:data:`~trialsim.musculoskeletal.free_speed.IPOPT_OPTIONS` (none: IPOPT's defaults).
+``--candidate NAME=VALUE`` (repeatable) adds two routes with candidate options, ``v1
+candidate`` and ``v2 candidate`` (library warm start), and prints
+``speedup_vs_v1_candidate`` (v1 route / v2 route, both with the candidate) and
+``candidate_speedup`` (v2 / v2 candidate): how much is the option's and how much the route's.
+Session 10 ran ``--candidate bound_push=1e-6 --candidate bound_frac=1e-6``.
 
 Each solve is one thread in its own subprocess; core-seconds are those subprocesses' CPU
 time (so a busy machine does not inflate them). Prints
@@ -70,14 +71,18 @@ def library_guess(params: dict[str, float]) -> dict[str, object]:
     return {"guess": str(solution_path(lib, best["id"])), "guess_height_m": float(best["params"].get("height_m", 1.75))}
 
 
-#: route → (physics route, library warm start?, IPOPT options: None = the route's default, {} = IPOPT's)
+#: route → (physics route, library warm start?, IPOPT options: None = the shipped ones)
 ROUTES: dict[str, tuple[str, bool, dict[str, object] | None]] = {
     "v1": ("v1", False, None),
     "v2": ("v2", True, None),
     "v2 cold": ("v2", False, None),
-    "v1 same options": ("v1", False, dict(IPOPT_OPTIONS)),
-    "v2 IPOPT defaults": ("v2", True, {}),
 }
+
+
+def add_candidate_routes(options: dict[str, object]) -> None:
+    """``v1 candidate`` and ``v2 candidate``: the v1 route and the library warm start with ``options``."""
+    ROUTES["v1 candidate"] = ("v1", False, options)
+    ROUTES["v2 candidate"] = ("v2", True, options)
 
 
 def timed(params: dict[str, float], route: str, timeout_s: float) -> tuple[float, object]:
@@ -100,11 +105,16 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--quick", action="store_true", help="one body (nominal 70 y)")
     parser.add_argument("--timeout", type=float, default=1800.0)
+    parser.add_argument("--candidate", action="append", default=[], metavar="NAME=VALUE",
+                        help="candidate IPOPT option (repeatable): adds the routes 'v1 candidate' and 'v2 candidate'")
     parser.add_argument("--jobs", type=int, default=1,
                         help="routes solved side by side, each in its own process (core-seconds stay per route)")
     args = parser.parse_args()
     bodies = BODIES[:1] if args.quick else BODIES
-    routes = [r for r in ROUTES if IPOPT_OPTIONS or r not in ("v1 same options", "v2 IPOPT defaults")]
+    candidate = dict(item.split("=", 1) for item in args.candidate)
+    if candidate:
+        add_candidate_routes(candidate)
+    routes = list(ROUTES)
     totals = dict.fromkeys(routes, 0.0)
     converged = 0
     gaps = []
@@ -130,11 +140,12 @@ def main() -> None:
     print(f"speedup_vs_v1: {totals['v1'] / max(totals['v2'], 1e-9):.2f}")
     print(f"core_seconds_per_patient_cold: {totals['v2 cold'] / n:.1f}")
     print(f"speedup_vs_v1_cold: {totals['v1'] / max(totals['v2 cold'], 1e-9):.2f}")
-    if "v1 same options" in totals:
-        print(f"core_seconds_per_patient_v1_same_options: {totals['v1 same options'] / n:.1f}")
-        print(f"speedup_vs_v1_same_options: {totals['v1 same options'] / max(totals['v2'], 1e-9):.2f}")
-        print(f"core_seconds_per_patient_ipopt_defaults: {totals['v2 IPOPT defaults'] / n:.1f}")
-        print(f"options_speedup: {totals['v2 IPOPT defaults'] / max(totals['v2'], 1e-9):.2f}")
+    if candidate:
+        print(f"candidate_ipopt_options: {candidate}")
+        print(f"core_seconds_per_patient_v1_candidate: {totals['v1 candidate'] / n:.1f}")
+        print(f"core_seconds_per_patient_candidate: {totals['v2 candidate'] / n:.1f}")
+        print(f"speedup_vs_v1_candidate: {totals['v1 candidate'] / max(totals['v2 candidate'], 1e-9):.2f}")
+        print(f"candidate_speedup: {totals['v2'] / max(totals['v2 candidate'], 1e-9):.2f}")
     print(f"warm_minus_cold_speed_m_s: {', '.join(f'{g:+.3f}' for g in gaps)}")
     print(f"seconds_per_sim: {totals['v2'] / n:.1f}")
     print(f"convergence_rate: {converged / n:.2f}")

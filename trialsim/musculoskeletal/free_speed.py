@@ -103,15 +103,13 @@ FOOT_LOAD_WEIGHT = 0.0
 #: (module docstring; library v3). 0 gives library v2's objective
 TRUNK_STABILITY_WEIGHT = 0.2
 #: IPOPT options for the free-speed solves, written to the worker's ``ipopt.opt``
-#: (:class:`~trialsim.musculoskeletal.gait.SolverSettings`); they change the solver's path,
-#: not the problem or its tolerance. Every solve here is warm-started from a converged gait
-#: (the nominal guess or a library neighbour); with IPOPT's default ``bound_push`` and
-#: ``bound_frac`` (0.01) the solve first moves every variable that sits at or near a bound
-#: (activations at their floor, for one) up to 1 % of its range inward, away from the
-#: guess; 1e-6 keeps the guess as it is. Measured (BENCHMARKS.md, physics, session 10; four
-#: bodies, same neighbour guess): 703 core-s against 996 for IPOPT's defaults, objective
-#: equal on two bodies and 0.45–0.74 % higher on two (all within tolerance 1e-2)
-IPOPT_OPTIONS: dict[str, Any] = {"bound_push": 1e-6, "bound_frac": 1e-6}
+#: (:class:`~trialsim.musculoskeletal.gait.SolverSettings`): none, IPOPT's defaults. Tried
+#: and not shipped (BENCHMARKS.md, physics, session 10): ``bound_push = bound_frac = 1e-6``
+#: keeps a warm start's guess where it is and cut core-s 1.42× over four bodies (one body
+#: 2.6× slower), but it stops at slightly worse optima with shorter stance: the nominal
+#: 70-year-old's cold solve went from stance 60.25 % / double support 20.5 % / objective
+#: 3.23203 to 59.0 % / 18.0 % / 3.23450, the wrong way for issue #14's stance rows
+IPOPT_OPTIONS: dict[str, Any] = {}
 
 
 #: Achilles tendon strain at maximum isometric force for soleus and gastrocnemius:

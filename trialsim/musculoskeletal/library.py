@@ -84,8 +84,6 @@ SolveFn = Callable[..., dict[str, Any]]  # (params, speed_m_s, settings, timeout
 LIBRARY_SETTINGS: dict[str, Any] = {"mesh_intervals": 20, "tolerance": 1e-2, "max_iterations": 500}
 #: settings of the records written before ``settings`` was stored in each record
 LEGACY_SETTINGS: dict[str, Any] = {"mesh_intervals": 25, "tolerance": 1e-3, "max_iterations": 1000}
-#: solver settings that change the solver's path, not the problem (see ``_refuse_other_settings``)
-PATH_SETTINGS = frozenset({"ipopt_options"})
 #: version of the cached ``metabolics/<id>.json`` (bump when the metabolic model changes)
 METABOLICS_VERSION = 1
 METABOLIC_COLUMNS = ("metabolic_power_w_kg", "metabolic_cost_of_transport_j_kg_m")
@@ -213,10 +211,8 @@ def build_library(
 def _refuse_other_settings(out: Path, settings: dict[str, Any]) -> None:
     """Sample ids do not hash the solver settings: one directory holds one set of settings.
 
-    :data:`PATH_SETTINGS` are exempt: they change how IPOPT walks to a solution (its
-    starting point, its quasi-Newton memory), not the problem or its tolerance, so a
-    library may mix them; each record keeps the settings it was solved with."""
-    settings = {k: v for k, v in settings.items() if k not in PATH_SETTINGS}
+    ``ipopt_options`` count too: they change only IPOPT's path, yet that moved the nominal
+    body's stance by 1.25 points (BENCHMARKS.md, physics, session 10)."""
     for record in _records(out):
         made_with = record.get("settings") or LEGACY_SETTINGS
         if {k: made_with.get(k) for k in settings} != settings:

@@ -53,7 +53,6 @@ from typing import Any
 import numpy as np
 
 from trialsim.errors import InputFileError
-from trialsim.musculoskeletal.free_speed import IPOPT_OPTIONS
 from trialsim.musculoskeletal.library import (
     SimulationLibrary,
     _atomic_write,
@@ -97,11 +96,8 @@ PHENOTYPES: dict[str, dict[str, tuple[float, float]]] = {
               **{s: (0.6, 1.2) for s in _STRENGTH}, **{f"fiber_length_{g}": (0.85, 1.05) for g in MUSCLE_GROUPS}},
 }
 #: library v2 solver settings: mesh 20, tolerance 1e-2 as v1 (BENCHMARKS: measures within
-#: 1.3 % of mesh 25 / 1e-3); the iteration cap, not the clock, ends a hopeless solve.
-#: ``ipopt_options`` (the free-speed solves' starting-point options, session 10) change the
-#: solver's path only; bodies solved before them carry none (``library.PATH_SETTINGS``)
-LIBRARY_SETTINGS: dict[str, Any] = {"mesh_intervals": 20, "tolerance": 1e-2, "max_iterations": 600,
-                                    "ipopt_options": dict(IPOPT_OPTIONS)}
+#: 1.3 % of mesh 25 / 1e-3); the iteration cap, not the clock, ends a hopeless solve
+LIBRARY_SETTINGS: dict[str, Any] = {"mesh_intervals": 20, "tolerance": 1e-2, "max_iterations": 600}
 BATCH_SIZE = 8
 #: imposed-speed siblings: factors of the body's own self-selected speed
 SIBLING_FACTORS = (0.8, 1.2)
