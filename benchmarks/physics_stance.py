@@ -22,6 +22,8 @@ the shipped v2 guess), each in its own subprocess so that no variant leaks into 
   (``free_speed.add_activation_rate_goals``; rapid force development costs energy, van der
   Zee & Kuo 2021);
 - ``mesh40``: 40 mesh intervals per half cycle instead of 20 (is stance a resolution artefact?);
+- ``frate<w>``: plus Moco's native cost w·Σ∫(dF̃_T/dt)² on the compliant tendons' force rate
+  (with ``achilles`` or ``tendons``; ``install_force_rate_cost``), a cheap force-rate cost;
 - ``sparsity-<mode>``: Moco's Jacobian sparsity detection ``random`` or ``initial-guess``
   instead of the shipped ``none`` (a solver setting, not a model change: does it make
   per-muscle goals such as ``arate`` cheap?);
@@ -130,6 +132,21 @@ def install_fibre_damping(model_mod: Any, damping: float, muscles: tuple[str, ..
     model_mod._add_muscles = add_muscles
 
 
+def install_force_rate_cost(free_speed: Any, weight: float) -> None:
+    """Moco's ``minimize_implicit_auxiliary_derivatives``: w · Σ ∫ (dF̃_T/dt)² over every muscle with
+    an implicit compliant tendon (normalised tendon force rate, 1/s), evaluated by CasADi on the
+    decision variables (no OpenSim callback, so no finite differences): a force-rate cost (van der
+    Zee & Kuo 2021, J Exp Biol 224:jeb233965) that is cheap to add. Needs ``achilles`` or ``tendons``."""
+    configure_solver = free_speed._configure_solver
+
+    def with_force_rate(solver: Any, settings: Any) -> None:
+        configure_solver(solver, settings)
+        solver.set_minimize_implicit_auxiliary_derivatives(True)
+        solver.set_implicit_auxiliary_derivatives_weight(weight)
+
+    free_speed._configure_solver = with_force_rate
+
+
 def configure(variant: str) -> tuple[dict[str, Any], dict[str, Any]]:
     """Apply a variant in this process; returns solve keyword arguments and solver settings
     (``SolverSettings`` fields: the mesh, Jacobian sparsity detection)."""
@@ -176,6 +193,8 @@ def configure(variant: str) -> tuple[dict[str, Any], dict[str, Any]]:
             install_fibre_damping(model_mod, float(part[5:]), SPASTIC_MUSCLES)
         elif part.startswith("mesh"):
             solver["mesh_intervals"] = int(part[4:])
+        elif part.startswith("frate"):  # force-rate cost: Moco's native Σ∫(dF̃_T/dt)² over the compliant tendons
+            install_force_rate_cost(free_speed, float(part[5:]))
         elif part.startswith("sparsity-"):  # Moco's Jacobian sparsity detection: none, random, initial-guess
             solver["sparsity_detection"] = part[len("sparsity-"):]
         else:

@@ -128,7 +128,9 @@ def simulate_gait(
         joint-work cost of transport over three or four imposed-speed solves).
         A value imposes that average speed.
     route
-        ``"v2"`` (energy and time, compliant Achilles, toe contact) or ``"v1"``.
+        ``"v2"`` (one free-speed solve minimising energy and time, with the library v3
+        objective: :mod:`trialsim.musculoskeletal.free_speed`; rigid tendons, heel and toe
+        contact spheres) or ``"v1"`` (the route before physics v2).
     timeout_s
         Hard wall-clock limit per solve (the worker process is killed).
     mesh_intervals, tolerance, threads, max_iterations
