@@ -50,6 +50,35 @@ def test_worker_timeout_is_recorded_not_raised():
     assert "timeout" in sim.failure_reason
 
 
+def test_solve_worker_keeps_its_niceness_in_its_own_session():
+    """A worker runs in its own session; under autogroup scheduling its nice value only
+    counts once its autogroup carries it (``runner.keep_niceness``). Run in a fresh session
+    so that the test's own autogroup is left alone."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    if not Path("/proc/self/autogroup").exists():
+        pytest.skip("no autogroup scheduling on this kernel")
+    code = ("import os; from pathlib import Path; from trialsim.musculoskeletal.runner import keep_niceness; "
+            "keep_niceness(); print(os.nice(0), Path('/proc/self/autogroup').read_text().split()[-1])")
+    def fresh_session(source: str) -> list[str]:
+        return subprocess.run(["nice", "-n", "7", sys.executable, "-c", source], capture_output=True, text=True,
+                              check=True, start_new_session=True, env=dict(os.environ)).stdout.split()
+
+    out = fresh_session(code)
+    if out[-1] != "7":  # is the autogroup writable here at all (some containers refuse)?
+        probe = "from pathlib import Path; p = Path('/proc/self/autogroup'); p.write_text('7'); print(p.read_text().split()[-1])"
+        try:
+            writable = fresh_session(probe) == ["7"]
+        except subprocess.CalledProcessError:
+            writable = False
+        if not writable:
+            pytest.skip("this machine refuses writes to /proc/self/autogroup")
+    assert out == ["7", "7"]
+
+
 @pytest.mark.opensim
 def test_ipopt_reads_the_options_the_worker_writes(tmp_path):
     """``ipopt_options`` reach the real IPOPT run: a CPU-time cap of 0.01 s set only there
