@@ -24,6 +24,8 @@ the shipped v2 guess), each in its own subprocess so that no variant leaks into 
 - ``mesh40``: 40 mesh intervals per half cycle instead of 20 (is stance a resolution artefact?);
 - ``frate<w>``: plus Moco's native cost w·Σ∫(dF̃_T/dt)² on the compliant tendons' force rate
   (with ``achilles`` or ``tendons``; ``install_force_rate_cost``), a cheap force-rate cost;
+- ``scalebounds`` / ``implicit``: Moco's ``scale_variables_using_bounds`` / implicit
+  multibody dynamics (solver settings: do they cut iterations without moving the optimum?);
 - ``sparsity-<mode>``: Moco's Jacobian sparsity detection ``random`` or ``initial-guess``
   instead of the shipped ``none`` (a solver setting, not a model change: does it make
   per-muscle goals such as ``arate`` cheap?);
@@ -137,14 +139,22 @@ def install_force_rate_cost(free_speed: Any, weight: float) -> None:
     an implicit compliant tendon (normalised tendon force rate, 1/s), evaluated by CasADi on the
     decision variables (no OpenSim callback, so no finite differences): a force-rate cost (van der
     Zee & Kuo 2021, J Exp Biol 224:jeb233965) that is cheap to add. Needs ``achilles`` or ``tendons``."""
-    configure_solver = free_speed._configure_solver
-
-    def with_force_rate(solver: Any, settings: Any) -> None:
-        configure_solver(solver, settings)
+    def force_rate(solver: Any) -> None:
         solver.set_minimize_implicit_auxiliary_derivatives(True)
         solver.set_implicit_auxiliary_derivatives_weight(weight)
 
-    free_speed._configure_solver = with_force_rate
+    add_solver_setting(free_speed, force_rate)
+
+
+def add_solver_setting(free_speed: Any, setting: Any) -> None:
+    """Apply ``setting(solver)`` after the shipped ``_configure_solver`` (this process only)."""
+    configure_solver = free_speed._configure_solver
+
+    def configured(solver: Any, settings: Any) -> None:
+        configure_solver(solver, settings)
+        setting(solver)
+
+    free_speed._configure_solver = configured
 
 
 def configure(variant: str) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -195,6 +205,10 @@ def configure(variant: str) -> tuple[dict[str, Any], dict[str, Any]]:
             solver["mesh_intervals"] = int(part[4:])
         elif part.startswith("frate"):  # force-rate cost: Moco's native Σ∫(dF̃_T/dt)² over the compliant tendons
             install_force_rate_cost(free_speed, float(part[5:]))
+        elif part == "scalebounds":  # Moco scales each variable by its bounds
+            add_solver_setting(free_speed, lambda solver: solver.set_scale_variables_using_bounds(True))
+        elif part == "implicit":  # implicit multibody dynamics: accelerations are variables, residuals constraints
+            add_solver_setting(free_speed, lambda solver: solver.set_multibody_dynamics_mode("implicit"))
         elif part.startswith("sparsity-"):  # Moco's Jacobian sparsity detection: none, random, initial-guess
             solver["sparsity_detection"] = part[len("sparsity-"):]
         else:
