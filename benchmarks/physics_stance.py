@@ -137,8 +137,9 @@ def install_fibre_damping(model_mod: Any, damping: float, muscles: tuple[str, ..
 def install_force_rate_cost(free_speed: Any, weight: float) -> None:
     """Moco's ``minimize_implicit_auxiliary_derivatives``: w · Σ ∫ (dF̃_T/dt)² over every muscle with
     an implicit compliant tendon (normalised tendon force rate, 1/s), evaluated by CasADi on the
-    decision variables (no OpenSim callback, so no finite differences): a force-rate cost (van der
-    Zee & Kuo 2021, J Exp Biol 224:jeb233965) that is cheap to add. Needs ``achilles`` or ``tendons``."""
+    decision variables (no OpenSim callback for the cost itself): a force-rate cost (van der Zee &
+    Kuo 2021, J Exp Biol 224:jeb233965). Needs ``achilles`` or ``tendons``, whose compliant
+    tendons make every iteration dearer (BENCHMARKS.md, physics, session 11)."""
     def force_rate(solver: Any) -> None:
         solver.set_minimize_implicit_auxiliary_derivatives(True)
         solver.set_implicit_auxiliary_derivatives_weight(weight)
