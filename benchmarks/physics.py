@@ -19,8 +19,7 @@ For the same bodies, in the same run:
 The speeds of ``v2`` and ``v2 cold`` for one body also show how much the warm start moves
 the optimum the solver finds (path dependence of a non-convex problem).
 
-IPOPT options: every route runs with the shipped
-:data:`~trialsim.musculoskeletal.free_speed.IPOPT_OPTIONS` (none: IPOPT's defaults).
+IPOPT options: every route runs with IPOPT's defaults (none are shipped).
 ``--candidate NAME=VALUE`` (repeatable) adds two routes with candidate options, ``v1
 candidate`` and ``v2 candidate`` (library warm start), and prints
 ``speedup_vs_v1_candidate`` (v1 route / v2 route, both with the candidate) and
@@ -40,7 +39,6 @@ from __future__ import annotations
 import argparse
 import time
 
-from trialsim.musculoskeletal.free_speed import IPOPT_OPTIONS
 from trialsim.musculoskeletal.simulation import simulate_gait
 
 BODIES = (
@@ -71,27 +69,26 @@ def library_guess(params: dict[str, float]) -> dict[str, object]:
     return {"guess": str(solution_path(lib, best["id"])), "guess_height_m": float(best["params"].get("height_m", 1.75))}
 
 
-#: route → (physics route, library warm start?, IPOPT options: None = the shipped ones)
-ROUTES: dict[str, tuple[str, bool, dict[str, object] | None]] = {
-    "v1": ("v1", False, None),
-    "v2": ("v2", True, None),
-    "v2 cold": ("v2", False, None),
-}
+#: a route: (physics route, library warm start?, IPOPT options)
+Route = tuple[str, bool, dict[str, str]]
 
 
-def add_candidate_routes(options: dict[str, object]) -> None:
-    """``v1 candidate`` and ``v2 candidate``: the v1 route and the library warm start with ``options``."""
-    ROUTES["v1 candidate"] = ("v1", False, options)
-    ROUTES["v2 candidate"] = ("v2", True, options)
+def routes(candidate: dict[str, str]) -> dict[str, Route]:
+    """``v1``, ``v2`` (library warm start), ``v2 cold``; with candidate IPOPT options also
+    ``v1 candidate`` and ``v2 candidate`` (library warm start)."""
+    out: dict[str, Route] = {"v1": ("v1", False, {}), "v2": ("v2", True, {}), "v2 cold": ("v2", False, {})}
+    if candidate:
+        out.update({"v1 candidate": ("v1", False, candidate), "v2 candidate": ("v2", True, candidate)})
+    return out
 
 
-def timed(params: dict[str, float], route: str, timeout_s: float) -> tuple[float, object]:
+def timed(params: dict[str, float], route: Route, timeout_s: float) -> tuple[float, object]:
     """Core-seconds of the solves (CPU time of the worker subprocesses, so other load on the
-    machine does not count) and the simulation, for one of :data:`ROUTES`. Run it in its own
-    process when routes run side by side: the CPU time is this process's children's."""
+    machine does not count) and the simulation. Run it in its own process when routes run
+    side by side: the CPU time is this process's children's."""
     import resource
 
-    physics_route, warm_start, options = ROUTES[route]
+    physics_route, warm_start, options = route
     warm = library_guess(params) if warm_start else {}
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     sim = simulate_gait(params, route=physics_route, timeout_s=timeout_s, ipopt_options=options, **warm)  # type: ignore[arg-type]
@@ -112,15 +109,13 @@ def main() -> None:
     args = parser.parse_args()
     bodies = BODIES[:1] if args.quick else BODIES
     candidate = dict(item.split("=", 1) for item in args.candidate)
-    if candidate:
-        add_candidate_routes(candidate)
-    routes = list(ROUTES)
-    totals = dict.fromkeys(routes, 0.0)
+    planned = routes(candidate)
+    totals = dict.fromkeys(planned, 0.0)
     converged = 0
     gaps = []
     with ProcessPoolExecutor(max_workers=max(1, args.jobs)) as pool:
         for name, params in bodies:
-            futures = {route: pool.submit(timed, params, route, args.timeout) for route in routes}
+            futures = {route: pool.submit(timed, params, spec, args.timeout) for route, spec in planned.items()}
             speeds = {}
             for route, future in futures.items():
                 seconds, sim = future.result()
@@ -134,7 +129,6 @@ def main() -> None:
                       f"objective={sim.objective:.5f} iterations={sim.iterations} {seconds:.0f} core-s", flush=True)  # type: ignore[attr-defined]
             gaps.append(speeds["v2"] - speeds["v2 cold"])
     n = len(bodies)
-    print(f"ipopt_options: {IPOPT_OPTIONS or 'IPOPT defaults'}")
     print(f"core_seconds_per_patient_v1: {totals['v1'] / n:.1f}")
     print(f"core_seconds_per_patient: {totals['v2'] / n:.1f}")
     print(f"speedup_vs_v1: {totals['v1'] / max(totals['v2'], 1e-9):.2f}")

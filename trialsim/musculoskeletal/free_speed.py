@@ -102,14 +102,6 @@ FOOT_LOAD_WEIGHT = 0.0
 #: weight of the head-arms-trunk stability term ∫ |a_pelvis|² dt / D, (m/s²)²·s per metre
 #: (module docstring; library v3). 0 gives library v2's objective
 TRUNK_STABILITY_WEIGHT = 0.2
-#: IPOPT options for the free-speed solves, written to the worker's ``ipopt.opt``
-#: (:class:`~trialsim.musculoskeletal.gait.SolverSettings`): none, IPOPT's defaults. Tried
-#: and not shipped (BENCHMARKS.md, physics, session 10): ``bound_push = bound_frac = 1e-6``
-#: keeps a warm start's guess where it is and cut core-s 1.42× over four bodies (one body
-#: 2.6× slower), but it stops at slightly worse optima with shorter stance: the nominal
-#: 70-year-old's cold solve went from stance 60.25 % / double support 20.5 % / objective
-#: 3.23203 to 59.0 % / 18.0 % / 3.23450, the wrong way for issue #14's stance rows
-IPOPT_OPTIONS: dict[str, Any] = {}
 
 
 #: Achilles tendon strain at maximum isometric force for soleus and gastrocnemius:

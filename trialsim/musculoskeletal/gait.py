@@ -62,7 +62,9 @@ class SolverSettings:
     #: IPOPT options Moco does not expose (name → value). The solve worker writes them to
     #: the ``ipopt.opt`` file IPOPT reads from its working directory, the worker's own
     #: scratch directory (:func:`trialsim.musculoskeletal.runner.run_solve`); a solve run
-    #: in-process does not get them.
+    #: in-process does not get them. None are shipped: ``bound_push = bound_frac = 1e-6``
+    #: cut core-s 1.42× over four warm-started bodies but stopped at worse optima with
+    #: shorter stance (nominal 70 y: 59.0 vs 60.25 %; BENCHMARKS.md, physics, session 10)
     ipopt_options: dict[str, Any] = field(default_factory=dict)
 
 

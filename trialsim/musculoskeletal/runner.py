@@ -64,13 +64,13 @@ def run_solve(request: dict[str, Any], *, timeout_s: float) -> dict[str, Any]:
 
 
 def write_ipopt_options(folder: Path, options: dict[str, Any]) -> None:
-    """``folder/ipopt.opt``: one ``name value`` line per option (IPOPT reads this file from
-    its working directory and lets it override the options Moco sets). Nothing is written
-    without options, so IPOPT runs on Moco's settings alone."""
+    """``folder/ipopt.opt``: one ``name value`` line per option. IPOPT reads this file from
+    its working directory, but an option Moco sets itself keeps Moco's value, so naming one
+    is refused. Nothing is written without options: IPOPT runs on Moco's settings alone."""
     clash = sorted(set(options) & MOCO_IPOPT_OPTIONS)
     if clash:
-        raise SimulationError(f"ipopt_options: {', '.join(clash)} is set by Moco, which IPOPT lets win over ipopt.opt; "
-                         "use the SolverSettings field instead")
+        raise SimulationError(f"ipopt_options: {', '.join(clash)} is set by Moco, which IPOPT lets win over "
+                              "ipopt.opt; use the SolverSettings field instead")
     if options:
         (folder / "ipopt.opt").write_text("".join(f"{name} {value}\n" for name, value in sorted(options.items())))
 

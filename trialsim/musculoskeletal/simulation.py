@@ -143,8 +143,7 @@ def simulate_gait(
         Write the Moco solution (``.sto``) to this path (v2, or v1 with ``speed_m_s``).
     ipopt_options
         IPOPT options Moco does not expose, e.g. ``{"limited_memory_max_history": 20}``
-        (``None``: v2 uses :data:`~trialsim.musculoskeletal.free_speed.IPOPT_OPTIONS`, v1
-        IPOPT's defaults; ``{}``: IPOPT's defaults).
+        (default: none, IPOPT's defaults; see ``SolverSettings.ipopt_options``).
 
     Examples
     --------
@@ -161,10 +160,6 @@ def simulate_gait(
     overrides = {k: float(v) for k, v in params.items()}
     settings: dict[str, Any] = {"mesh_intervals": mesh_intervals, "tolerance": tolerance, "threads": threads,
                                 "max_iterations": max_iterations}
-    if ipopt_options is None and route == "v2":
-        from trialsim.musculoskeletal.free_speed import IPOPT_OPTIONS
-
-        ipopt_options = IPOPT_OPTIONS
     if ipopt_options:
         settings["ipopt_options"] = dict(ipopt_options)
     if route == "v2":
