@@ -82,11 +82,12 @@ def _shipped_fidelity():
 
 
 #: bounds the shipped generator must keep (unchanged since session 6). The shipped generator is
-#: trained on library v3 (186 bodies, session 9): stride R² 0.95, cadence 0.92, swing knee 0.56
-#: (MAE 2.5°), stance 0.56 (MAE 0.85 %; v3's stance spread is narrow, physics SD 1.6 %); joint-angle
-#: curve RMSE 0.46–0.63 × the physics' SD; mean 90 % coverage 0.92; classifier AUC 0.42; twin
-#: coverage 0.94 / 0.90; self-selected speed r 0.90, MAE 0.048 m/s = 0.39 × a constant's,
-#: sampled SD 1.08 × the physics' (126 bodies, session 8: 0.93, 0.87, 0.49, 0.45, 0.94, 0.40,
+#: trained on library v3 (355 bodies, session 12): stride R² 0.93, cadence 0.86, swing knee 0.58
+#: (MAE 2.4°), stance 0.66 (MAE 0.76 %; v3's stance spread is narrow); joint-angle curve RMSE
+#: 0.44–0.57 × the physics' SD; mean 90 % coverage 0.91; classifier AUC 0.39; twin coverage
+#: 0.94 / 0.92; self-selected speed r 0.91, MAE 0.045 m/s = 0.37 × a constant's, sampled SD 1.05 ×
+#: the physics' (186 bodies, session 9: 0.95, 0.92, 0.56, 0.56, 0.46–0.63, 0.92, 0.42, 0.94 / 0.90,
+#: r 0.90, 0.39 ×, 1.08 ×; 126 bodies, session 8: 0.93, 0.87, 0.49, 0.45, 0.94, 0.40,
 #: 0.94 / 0.91, r 0.90, 0.38 ×, 1.04 ×). The bounds were set below the figures of the generator trained on
 #: library v2 (one free-speed solve per body; 5-fold held out by body, fidelity.json;
 #: BENCHMARKS.md), 121 bodies: stride R² 0.93, cadence 0.93, swing knee peak 0.58 (MAE 3.0°;

@@ -215,9 +215,10 @@ def test_self_selected_speed_moves_the_expected_way():
     speed head, typical body): a taller body walks faster, reduced vigour and weakness slow it,
     as the physics does (v3 physics, 70 y nominal 1.19 m/s: 1.90 m → 1.22, vigour 0.6 → 1.09,
     plantar flexors × 0.5 → 0.91; BENCHMARKS.md). Measured on the shipped checkpoint (1.75 m,
-    75 kg, 186 library bodies): nominal 1.230; 1.55 / 1.90 m → 1.156 / 1.277; vigour 0.6 → 1.104;
-    every muscle × 0.6 → 1.054; plantar flexors × 0.5 → 1.175 (a fifth of the physics' −0.28); joint
-    rigidity × 2 → 1.214 (126 bodies: 1.229; 1.151 / 1.279; 1.107; 1.048; 1.185; 1.206). Stiffness,
+    75 kg, 355 library bodies): nominal 1.236; 1.55 / 1.90 m → 1.157 / 1.288; vigour 0.6 → 1.106;
+    every muscle × 0.6 → 1.066; plantar flexors × 0.5 → 1.161 (about a quarter of the physics' −0.28);
+    joint rigidity × 2 → 1.225 (186 bodies: 1.230; 1.156 / 1.277; 1.104; 1.054; 1.175; 1.214; 126
+    bodies: 1.229; 1.151 / 1.279; 1.107; 1.048; 1.185; 1.206). Stiffness,
     contracture, rigidity and slow activation never speed it up (the head's sign bounds). (v2-trained: nominal 1.363, vigour 0.6 → 1.228, plantar flexors × 0.5 → 1.322.)"""
     from trialsim.generative.loader import load_default_generator
 
@@ -235,8 +236,9 @@ def test_self_selected_speed_moves_the_expected_way():
 @pytest.mark.xfail(strict=True, reason="measured: library v3's physics speeds up with passive stiffness (× 2: 1.22 vs "
                    "1.19 m/s, 70 y) and hamstring contracture (fibres × 0.75: 1.34), as v2's did (1.38, 1.52 vs "
                    "1.27) — issue #14's failing direction rows; the speed head's sign bounds hold those effects at "
-                   "0 (186-body checkpoint: stiffness × 2.5 and contracture: 1.230 = nominal; drive 0.6 + stiffness "
-                   "2 + slow activation: −0.045, not −0.05), so a stiff or contracted body does not slow")
+                   "0 (355-body checkpoint: stiffness × 2.5 and contracture: 1.236 = nominal; drive 0.6 + stiffness "
+                   "2 + slow activation: −0.036, not −0.05; 186 bodies: −0.045), so a stiff or contracted body "
+                   "does not slow")
 def test_stiffness_and_contracture_slow_the_chosen_speed():
     from trialsim.generative.loader import load_default_generator
 
@@ -249,9 +251,10 @@ def test_stiffness_and_contracture_slow_the_chosen_speed():
 
 def test_weakness_slows_self_selected_speed():
     """Weak plantar flexors and weak muscles overall walk slower, as in the physics (v3, 70 y:
-    plantar flexors × 0.5 → 0.91 vs 1.19 m/s); measured on the shipped checkpoint 1.175 and
-    1.054 vs 1.230 m/s — the direction holds, the plantar-flexor size is far smaller than the
-    physics' (BENCHMARKS.md). Reduced neural drive alone does not speed up (1.230)."""
+    plantar flexors × 0.5 → 0.91 vs 1.19 m/s); measured on the shipped checkpoint (355 bodies) 1.161
+    and 1.066 vs 1.236 m/s (186 bodies: 1.175, 1.054 vs 1.230) — the direction holds, the
+    plantar-flexor size is far smaller than the physics' (BENCHMARKS.md). Reduced neural drive alone
+    does not speed up (1.236)."""
     from trialsim.generative.loader import load_default_generator
 
     gen = load_default_generator()

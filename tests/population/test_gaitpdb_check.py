@@ -71,9 +71,9 @@ def test_control_speed_matches_real_controls(virtual_vs_real):
     assert abs(virtual - real) <= 0.08, (virtual, real)
 
 
-#: regression bound: the virtual PD group walks 0.007 m/s faster than the real one (generator trained on
-#: library v3, 186 bodies, sex-specific strength, PD vigour 1 − 0.0125/UPDRS point; with vigour
-#: 1 − 0.006/point +0.077; 126 bodies +0.068, v2-trained +0.087, v1-trained +0.081)
+#: regression bound: the virtual PD group walks 0.008 m/s faster than the real one (generator trained on
+#: library v3, 355 bodies, sex-specific strength, PD vigour 1 − 0.0125/UPDRS point; 186 bodies +0.007;
+#: with vigour 1 − 0.006/point +0.077; 126 bodies +0.068, v2-trained +0.087, v1-trained +0.081)
 PD_EXCESS_REGRESSION_M_S = 0.12
 
 
@@ -83,8 +83,9 @@ def test_pd_speed_does_not_regress(virtual_vs_real):
 
 
 def test_pd_speed_matches_real_pd(virtual_vs_real):
-    """Measured (generator trained on library v3, 186 bodies, sex-specific strength, PD vigour
-    1 − 0.0125/UPDRS point): virtual PD 1.115 vs real 1.108 m/s (+0.007; controls 1.321 vs 1.246).
+    """Measured (generator trained on library v3, 355 bodies, sex-specific strength, PD vigour
+    1 − 0.0125/UPDRS point): virtual PD 1.116 vs real 1.108 m/s (+0.008; controls 1.321 vs 1.246;
+    186 bodies: 1.115, controls 1.321).
     With the vigour placeholder 0.006: 1.185 (+0.077); 126 bodies +0.068; v2-trained +0.087 and
     v1-trained +0.081 failed."""
     virtual, real = virtual_vs_real[1]
@@ -92,8 +93,8 @@ def test_pd_speed_matches_real_pd(virtual_vs_real):
 
 
 def test_pd_control_gap_matches_real_gap(virtual_vs_real):
-    """Measured: −0.206 vs real −0.139 (inside ± 0.08 by 0.013; the virtual controls run 0.075 fast).
-    With the PD vigour placeholder 0.006 per UPDRS point: −0.136."""
+    """Measured (355 bodies): −0.205 vs real −0.139 (inside ± 0.08 by 0.014; the virtual controls run
+    0.075 fast; 186 bodies: −0.206). With the PD vigour placeholder 0.006 per UPDRS point: −0.136."""
     gap_virtual = virtual_vs_real[1][0] - virtual_vs_real[0][0]
     gap_real = virtual_vs_real[1][1] - virtual_vs_real[0][1]
     print(f"gaitpdb-si: virtual controls {virtual_vs_real[0][0]:.3f} vs real {virtual_vs_real[0][1]:.3f}; "
