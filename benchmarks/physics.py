@@ -96,19 +96,27 @@ def timed(params: dict[str, float], route: Route, timeout_s: float) -> tuple[flo
     return (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime), sim
 
 
+def ipopt_option(text: str) -> tuple[str, str]:
+    """``NAME=VALUE`` of ``--candidate`` (argparse turns the error into one line, exit 2)."""
+    name, sep, value = text.partition("=")
+    if not sep or not name or not value:
+        raise argparse.ArgumentTypeError(f"{text!r} is not NAME=VALUE (e.g. bound_push=1e-6)")
+    return name, value
+
+
 def main() -> None:
     from concurrent.futures import ProcessPoolExecutor
 
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--quick", action="store_true", help="one body (nominal 70 y)")
     parser.add_argument("--timeout", type=float, default=1800.0)
-    parser.add_argument("--candidate", action="append", default=[], metavar="NAME=VALUE",
+    parser.add_argument("--candidate", action="append", default=[], metavar="NAME=VALUE", type=ipopt_option,
                         help="candidate IPOPT option (repeatable): adds the routes 'v1 candidate' and 'v2 candidate'")
     parser.add_argument("--jobs", type=int, default=1,
                         help="routes solved side by side, each in its own process (core-seconds stay per route)")
     args = parser.parse_args()
     bodies = BODIES[:1] if args.quick else BODIES
-    candidate = dict(item.split("=", 1) for item in args.candidate)
+    candidate = dict(args.candidate)
     planned = routes(candidate)
     totals = dict.fromkeys(planned, 0.0)
     converged = 0
