@@ -11,7 +11,7 @@ For the same bodies, in the same run:
   minimum of a joint-work cost-of-transport parabola;
 - ``v2``: one free-speed energy-and-time solve (:mod:`trialsim.musculoskeletal.free_speed`)
   warm-started the way the library builds it: from the nearest converged body of the
-  shipped library of the current objective (v3) (:func:`~trialsim.musculoskeletal.library_v2.nearest_guess`, parameters
+  shipped library of the current objective (v3) (:func:`~trialsim.musculoskeletal.library_warm_start.nearest_guess`, parameters
   scaled by their registry ranges; a library body with the very same parameters is
   skipped, so the solve is never handed its own answer);
 - ``v2 cold``: the same solve from the shipped nominal guess (no library at hand).
@@ -54,7 +54,8 @@ def library_guess(params: dict[str, float]) -> dict[str, object]:
     import json
 
     from trialsim.musculoskeletal.library import shipped_library_dir, solution_path
-    from trialsim.musculoskeletal.library_v2 import LIBRARY_VERSION, body_id, nearest_guess
+    from trialsim.musculoskeletal.library_v2 import LIBRARY_VERSION, body_id
+    from trialsim.musculoskeletal.library_warm_start import nearest_guess
 
     lib = shipped_library_dir(LIBRARY_VERSION)  # solved with the current objective
     own = body_id(params)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import time
 
 import pytest
 
@@ -13,8 +14,8 @@ from trialsim.musculoskeletal.library_v2 import (
     PHENOTYPES,
     build_library_v2,
     design,
-    nearest_guess,
 )
+from trialsim.musculoskeletal.library_warm_start import nearest_guess
 
 
 def fake_body_solve(sample, settings, timeout_s, out_dir, solution_file):
@@ -28,6 +29,22 @@ def fake_body_solve(sample, settings, timeout_s, out_dir, solution_file):
             "iterations": 10, "wall_time_s": 0.01, "full_cycle": any(k.endswith("_l") for k in p),
             "speed_m_s": speed, "measures": {"gait_speed_m_s": speed, "stride_length_m": p["height_m"] * 0.8},
             "curves": {"gait_cycle_pct": [0.0, 50.0, 100.0], "knee_flexion_r_deg": [5.0, 60.0, 5.0]}}
+
+
+def slow_first_body_solve(sample, settings, timeout_s, out_dir, solution_file):
+    """``fake_body_solve`` that takes 4 s for design body 0 and 0.2 s otherwise, and records when it ran."""
+    started = time.time()
+    time.sleep(4.0 if sample["index"] == 0 else 0.2)
+    return {**fake_body_solve(sample, settings, timeout_s, out_dir, solution_file),
+            "started_at": started, "ended_at": time.time()}
+
+
+def batch_rule_guess(rec, records):
+    """The guess the batch rule gives a body: its nearest converged self-selected body of earlier batches."""
+    start = rec["index"] // BATCH_SIZE * BATCH_SIZE
+    earlier = [r for r in records if r.get("success") and r.get("speed_source") == "self_selected" and r["index"] < start]
+    best = nearest_guess(rec, earlier)
+    return None if best is None else best["id"]
 
 
 def test_design_extends_and_weights_clinical_phenotypes():
@@ -77,10 +94,27 @@ def test_warm_start_comes_from_earlier_batches_and_is_worker_independent(tmp_pat
             assert neighbour["index"] // BATCH_SIZE < rec["index"] // BATCH_SIZE
             assert neighbour["success"]
     assert any(r["guess_id"] for r in by_index.values())
+    for rec in records["w2"].values():  # exactly the batch rule's guess, however the bodies were scheduled
+        assert rec["guess_id"] == batch_rule_guess(rec, list(records["w2"].values()))
     sims = load_library(tmp_path / "w1").simulations
     assert set(sims["speed_source"]) == {"self_selected"}
     ok = sims[sims["success"]]
     assert ok["gait_speed_m_s"].notna().all() and ok["speed_target_m_s"].isna().all()
+
+
+def test_no_barrier_between_batches_yet_the_batch_rule_guesses(tmp_path):
+    """A slow body holds up only the bodies that may need it: later batches start beside it (the
+    barrier of sessions <= 12 left a worker idle until it finished), with the same guesses."""
+    out = tmp_path / "lib"
+    build_library_v2(out, n=3 * BATCH_SIZE, workers=2, solve_fn=slow_first_body_solve)
+    records = [json.loads(p.read_text()) for p in (out / "sims").glob("*.json")]
+    slow = next(r for r in records if r["index"] == 0)
+    overlapped = [r for r in records if r["index"] >= BATCH_SIZE and r["started_at"] < slow["ended_at"]]
+    assert overlapped, "no body of a later batch started while body 0 was solving"
+    for rec in records:
+        assert rec["guess_id"] == batch_rule_guess(rec, records)
+        if rec["guess_id"] == slow["id"]:
+            assert rec["started_at"] >= slow["ended_at"]
 
 
 def test_resume_and_imposed_speed_siblings(tmp_path):

@@ -121,6 +121,103 @@ def run_tasks(
     return {key: results[key] for key in keys}
 
 
+#: what ``ready`` of :func:`run_as_ready` says of a key
+WAIT, SKIP, RUN = "wait", "skip", "run"
+
+
+def run_as_ready(
+    keys: Sequence[str],
+    ready: Callable[[str], tuple[str, Any]],
+    fn: Callable[[Any], Any],
+    *,
+    on_result: Callable[[str, Any], None],
+    workers: int = 1,
+    scheduler: str | None = None,
+    description: str = "working",
+    quiet: bool = False,
+) -> None:
+    """Run tasks whose inputs depend on earlier tasks' results, each as soon as it may start.
+
+    ``ready(key)`` answers ``(WAIT, None)`` (not yet: it needs a result still to come),
+    ``(SKIP, None)`` (nothing to run, e.g. already done) or ``(RUN, arg)``; ``fn(arg)`` then
+    runs on a worker and ``on_result(key, value)`` is called in this process as each one
+    finishes, before anything else is started. A key may wait only on keys before it in
+    ``keys``, which is also the order of priority: at most as many tasks as there are
+    workers are in flight, the earliest ready keys first. Determinism is the caller's: an
+    ``arg`` must depend on which results have landed, never on when (e.g. library warm
+    starts, :class:`trialsim.musculoskeletal.library_warm_start.StartPlan`).
+    """
+    pending = list(keys)
+
+    def start_ready(capacity: int, in_flight: int, submit: Callable[[str, Any], None], advance: Callable[[], None]) -> int:
+        started = 0
+        for key in list(pending):
+            if in_flight + started >= capacity:
+                break
+            state, arg = ready(key)
+            if state == WAIT:
+                continue
+            pending.remove(key)
+            if state == RUN:
+                submit(key, arg)
+                started += 1
+            else:
+                advance()
+        return started
+
+    with _progress(len(keys), description, quiet) as bar:
+        task = bar.add_task(description, total=len(keys)) if bar else None
+        if bar:
+            bar.start()
+
+        def advance() -> None:
+            if bar:
+                bar.advance(task)
+
+        if scheduler is None and workers <= 1:
+            while pending:
+                key = pending[0]
+                state, arg = ready(key)
+                if state == WAIT:
+                    raise RuntimeError(f"run_as_ready: {key} waits on a later key; order keys by dependency")
+                pending.pop(0)
+                if state == RUN:
+                    on_result(key, fn(arg))
+                advance()
+            return
+        from dask.distributed import Client, LocalCluster, as_completed
+
+        cluster = None if scheduler else LocalCluster(
+            n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None,
+            silence_logs=logging.CRITICAL,
+        )
+        client = Client(scheduler) if scheduler else Client(cluster)
+        try:
+            futures: dict[Any, str] = {}
+            done = as_completed()
+
+            def submit(key: str, arg: Any) -> None:
+                future = client.submit(fn, arg, key=f"trialsim-{key}", pure=False)
+                futures[future] = key
+                done.add(future)
+
+            def capacity() -> int:
+                return workers if cluster is not None else max(1, sum(client.nthreads().values()))
+
+            start_ready(capacity(), 0, submit, advance)
+            for future in done:
+                key = futures.pop(future)
+                on_result(key, future.result())
+                advance()
+                start_ready(capacity(), len(futures), submit, advance)
+            if pending:
+                raise RuntimeError(f"run_as_ready: {len(pending)} keys never became ready (first: {pending[0]})")
+        finally:
+            client.close()
+            if cluster is not None:
+                cluster.close()
+
+
 def chunk(items: Sequence[Hashable], size: int) -> list[list[Hashable]]:
     """Split ``items`` into consecutive chunks of at most ``size``."""
     return [list(items[i : i + size]) for i in range(0, len(items), size)]

@@ -31,12 +31,13 @@ stroke 3, broad 3), so a longer library extends a shorter one. Ranges and source
   vigour 0.6–1.0, slower activation ×1.0–1.5; full-cycle solves.
 - ``broad``: every core parameter over a walking-compatible range.
 
-Warm start, deterministic whatever the worker count: samples are solved in batches of
-:data:`BATCH_SIZE` in design order; a sample starts from the converged solution of its
-nearest neighbour (parameters scaled by their registry ranges) among *earlier
-batches*, of the same cycle type (half or full), or from the shipped nominal
-solution when there is none. A batch starts when the previous one has finished, so
-the guess of every sample is fixed by the design alone. Solves are limited by
+Warm start, deterministic whatever the worker count: a sample starts from the converged
+solution of its nearest neighbour (parameters scaled by their registry ranges) among
+*earlier batches* of :data:`BATCH_SIZE` in design order, of the same cycle type (half or
+full), or from the shipped nominal solution when there is none, so the guess of every
+sample is fixed by the design alone. A sample starts as soon as its neighbour is
+settled (:class:`.library_warm_start.StartPlan`), not when its whole batch may: no
+barrier between batches, and every worker of a cluster busy. Solves are limited by
 iterations (deterministic), the wall-clock timeout is only a safety net.
 """
 
@@ -64,7 +65,8 @@ from trialsim.musculoskeletal.library import (
     solution_path,
 )
 from trialsim.musculoskeletal.library_design import body_params
-from trialsim.physiology.parameters import MUSCLE_GROUPS, PARAMETERS
+from trialsim.musculoskeletal.library_warm_start import StartPlan
+from trialsim.physiology.parameters import MUSCLE_GROUPS
 
 log = logging.getLogger(__name__)
 
@@ -133,31 +135,6 @@ def body_id(params: dict[str, float], speed_m_s: float | None = None) -> str:
     return sample_id(params, -1.0 if speed_m_s is None else speed_m_s, {"library_version": LIBRARY_VERSION})
 
 
-def _scaled(params: dict[str, float]) -> dict[str, float]:
-    out = {}
-    for name, p in PARAMETERS.items():
-        out[name] = (params.get(name, p.nominal) - p.nominal) / (p.high - p.low)
-    return out
-
-
-def nearest_guess(sample: dict[str, Any], finished: list[dict[str, Any]]) -> dict[str, Any] | None:
-    """The finished record nearest ``sample`` in scaled parameter space (same cycle type; ties → lower index)."""
-    from trialsim.musculoskeletal.gait import is_asymmetric
-    from trialsim.physiology.parameters import resolve_parameters
-
-    full = is_asymmetric(resolve_parameters(sample["params"]))
-    target = _scaled(sample["params"])
-    best, best_d = None, math.inf
-    for rec in sorted(finished, key=lambda r: r["index"]):
-        if bool(rec.get("full_cycle")) != full:
-            continue
-        other = _scaled(rec["params"])
-        d = math.sqrt(sum((target[k] - other[k]) ** 2 for k in target))
-        if d < best_d:
-            best, best_d = rec, d
-    return best
-
-
 def build_library_v2(
     out_dir: str | Path,
     *,
@@ -181,7 +158,7 @@ def build_library_v2(
     --------
     >>> lib = build_library_v2("runs/lib2", n=16, workers=2)  # doctest: +SKIP
     """
-    from trialsim.execution.tasks import run_tasks
+    from trialsim.execution.tasks import RUN, SKIP, WAIT, run_as_ready
 
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
@@ -194,22 +171,41 @@ def build_library_v2(
                                                    "speed_siblings": speed_siblings, "settings": settings,
                                                    "timeout_s": timeout_s, "batch_size": BATCH_SIZE,
                                                    "samples": samples}))
-    for start in range(0, len(samples), BATCH_SIZE):
-        batch = samples[start:start + BATCH_SIZE]
-        pending = [s for s in batch if not (out / "sims" / f"{s['id']}.json").exists()]
-        if not pending:
-            continue
-        finished = [r for r in _records_by_id(out).values() if r.get("success") and r.get("speed_source") == "self_selected"
-                    and r["index"] < start]
-        jobs = {}
-        for s in pending:
-            neighbour = nearest_guess(s, finished)
-            jobs[s["id"]] = {**s, "guess_id": None if neighbour is None else neighbour["id"]}
-        run_tasks(list(jobs), _BodyTask(jobs, str(out), settings, timeout_s, solve_fn), workers=workers,
-                  scheduler=scheduler_address, description=f"bodies {start}-{start + len(batch) - 1}", quiet=quiet)
-        consolidate(out)
-    if speed_siblings:
-        _build_siblings(out, samples, speed_siblings, settings, timeout_s, workers, scheduler_address, quiet, solve_fn)
+    records = _records_by_id(out)
+    plan = StartPlan(samples, records, BATCH_SIZE)
+    by_key = {s["id"]: s for s in samples}
+    sibling_bodies = [s for s in samples if s["phenotype"] in SIBLING_PHENOTYPES][:speed_siblings]
+    sibling_keys = {f"sibling-{rank}-{j}": (rank, body, j) for rank, body in enumerate(sibling_bodies)
+                    for j in range(len(SIBLING_FACTORS))}
+
+    def ready(key: str) -> tuple[str, Any]:
+        if key in by_key:
+            sample = by_key[key]
+            if key in records:
+                return SKIP, None
+            settled, guess_id = plan.guess(sample)
+            return (RUN, {**sample, "guess_id": guess_id}) if settled else (WAIT, None)
+        rank, body, j = sibling_keys[key]
+        parent = records.get(body["id"])
+        if parent is None:
+            return WAIT, None
+        if not parent.get("success"):
+            return SKIP, None
+        sibling = _sibling(rank, body, j, float(parent["speed_m_s"]))
+        return (SKIP, None) if sibling["id"] in records else (RUN, sibling)
+
+    landed = []
+
+    def on_result(key: str, result: dict[str, Any]) -> None:
+        path = out / "sims" / f"{result['id']}.json"
+        records[result["id"]] = json.loads(path.read_text())
+        landed.append(key)
+        if len(landed) % BATCH_SIZE == 0:
+            consolidate(out)
+
+    run_as_ready([s["id"] for s in samples] + list(sibling_keys), ready, _BodyTask(str(out), settings, timeout_s, solve_fn),
+                 on_result=on_result, workers=workers, scheduler=scheduler_address, description="library bodies",
+                 quiet=quiet)
     consolidate(out)
     return load_library(out)
 
@@ -244,27 +240,12 @@ def _refuse_other_version(out: Path) -> None:
             f"{objective_settings()}; build into a new --out directory")
 
 
-def _build_siblings(out: Path, samples: list[dict[str, Any]], k: int, settings: dict[str, Any], timeout_s: float,
-                    workers: int, scheduler: str | None, quiet: bool, solve_fn: BodySolveFn | None) -> None:
-    from trialsim.execution.tasks import run_tasks
-
-    records = _records_by_id(out)
-    bodies = [s for s in samples if s["phenotype"] in SIBLING_PHENOTYPES][:k]
-    jobs = {}
-    for rank, body in enumerate(bodies):
-        rec = records.get(body["id"])
-        if not rec or not rec.get("success"):
-            continue
-        for j, factor in enumerate(SIBLING_FACTORS):
-            speed = round(float(rec["speed_m_s"]) * factor, 4)
-            sib = {"index": SIBLING_INDEX_BASE + len(SIBLING_FACTORS) * rank + j, "phenotype": body["phenotype"],
-                   "params": body["params"], "speed_m_s": speed, "id": body_id(body["params"], speed),
-                   "sibling_of": body["index"], "guess_id": body["id"]}
-            if not (out / "sims" / f"{sib['id']}.json").exists():
-                jobs[sib["id"]] = sib
-    if jobs:
-        run_tasks(list(jobs), _BodyTask(jobs, str(out), settings, timeout_s, solve_fn), workers=workers,
-                  scheduler=scheduler, description="imposed-speed siblings", quiet=quiet)
+def _sibling(rank: int, body: dict[str, Any], j: int, body_speed_m_s: float) -> dict[str, Any]:
+    """The ``j``-th imposed-speed sibling of the ``rank``-th sibling body (warm-started from the body's own solution)."""
+    speed = round(body_speed_m_s * SIBLING_FACTORS[j], 4)
+    return {"index": SIBLING_INDEX_BASE + len(SIBLING_FACTORS) * rank + j, "phenotype": body["phenotype"],
+            "params": body["params"], "speed_m_s": speed, "id": body_id(body["params"], speed),
+            "sibling_of": body["index"], "guess_id": body["id"]}
 
 
 def _records_by_id(out: Path) -> dict[str, dict[str, Any]]:
@@ -300,14 +281,12 @@ def solve_body(sample: dict[str, Any], settings: dict[str, Any], timeout_s: floa
 
 
 class _BodyTask:
-    """Picklable task: solve one v2 sample by id (``run_sample`` writes its record)."""
+    """Picklable task: solve one v2 sample (its ``guess_id`` set); ``run_sample`` writes its record."""
 
-    def __init__(self, jobs: dict[str, dict[str, Any]], out: str, settings: dict[str, Any], timeout_s: float,
-                 solve_fn: BodySolveFn | None = None) -> None:
-        self.jobs, self.out, self.settings, self.timeout_s, self.solve_fn = jobs, out, settings, timeout_s, solve_fn
+    def __init__(self, out: str, settings: dict[str, Any], timeout_s: float, solve_fn: BodySolveFn | None = None) -> None:
+        self.out, self.settings, self.timeout_s, self.solve_fn = out, settings, timeout_s, solve_fn
 
-    def __call__(self, sim_id: str) -> dict[str, Any]:
-        sample = self.jobs[sim_id]
+    def __call__(self, sample: dict[str, Any]) -> dict[str, Any]:
         body_solve = self.solve_fn or solve_body
 
         def solve(params: dict[str, float], speed: float, settings: dict[str, Any], timeout_s: float,
@@ -321,5 +300,5 @@ class _BodyTask:
 
         solve.saves_solution = True  # type: ignore[attr-defined]
         result = run_sample(sample, self.out, self.settings, self.timeout_s, solve)
-        log.info("body %s done success=%s", sim_id, result.get("success"))
+        log.info("body %s done success=%s", sample["id"], result.get("success"))
         return result
