@@ -5,7 +5,7 @@
 #   (N design bodies, W workers, K bodies with imposed-speed siblings, [VERSION 3|1])
 #
 # VERSION 3 (default) builds trialsim/data/library_v3 (one free-speed solve per body with the
-# current objective, neighbour warm start in batches); VERSION 1 resumes the v1 library
+# current objective, neighbour warm start, no batch barrier); VERSION 1 resumes the v1 library
 # trialsim/data/library. Library v2 (trialsim/data/library_v2) is read-only.
 # PID of this loop: runs/library_build.pid (stop: kill -- -$(cat runs/library_build.pid)).
 # Every ~10 min it consolidates the parquet files and commits the library folder only
