@@ -201,8 +201,8 @@ def run_as_ready(
                 futures[future] = key
                 done.add(future)
 
-            def capacity() -> int:
-                return workers if cluster is not None else max(1, sum(client.nthreads().values()))
+            def capacity() -> int:  # a cluster's workers may join after the start: ask again each time
+                return workers if cluster is not None else max(workers, sum(client.nthreads().values()), 1)
 
             start_ready(capacity(), 0, submit, advance)
             for future in done:
