@@ -196,9 +196,8 @@ def build_library_v2(
 
     landed = []
 
-    def on_result(key: str, result: dict[str, Any]) -> None:
-        path = out / "sims" / f"{result['id']}.json"
-        records[result["id"]] = json.loads(path.read_text())
+    def on_result(key: str, record: dict[str, Any]) -> None:
+        records[record["id"]] = record
         landed.append(key)
         if len(landed) % BATCH_SIZE == 0:
             consolidate(out)
@@ -281,7 +280,7 @@ def solve_body(sample: dict[str, Any], settings: dict[str, Any], timeout_s: floa
 
 
 class _BodyTask:
-    """Picklable task: solve one v2 sample (its ``guess_id`` set); ``run_sample`` writes its record."""
+    """Picklable task: solve one v2 sample (its ``guess_id`` set); ``run_sample`` writes its record, returned."""
 
     def __init__(self, out: str, settings: dict[str, Any], timeout_s: float, solve_fn: BodySolveFn | None = None) -> None:
         self.out, self.settings, self.timeout_s, self.solve_fn = out, settings, timeout_s, solve_fn
@@ -301,4 +300,6 @@ class _BodyTask:
         solve.saves_solution = True  # type: ignore[attr-defined]
         result = run_sample(sample, self.out, self.settings, self.timeout_s, solve)
         log.info("body %s done success=%s", sample["id"], result.get("success"))
-        return result
+        # the record as written, read where it was written (a cluster's shared disk may lag elsewhere)
+        record: dict[str, Any] = json.loads((Path(self.out) / "sims" / f"{sample['id']}.json").read_text())
+        return record
