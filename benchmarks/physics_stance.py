@@ -35,7 +35,9 @@ the shipped v2 guess), each in its own subprocess so that no variant leaks into 
   ``free_speed.add_foot_load_goals``);
 - ``trunk<w>``: plus w·∫|a_pelvis|² dt / D (head-arms-trunk stability; Veerkamp et al. 2021);
 - ``tendons``: every muscle with a compliant tendon (strain 0.049 at maximum force, k_T = 35);
-- ``heelx<x>`` / ``toesx<x>``: the heel / toe-tip sphere at x metres from the ankle (at 1.75 m).
+- ``heelx<x>`` / ``toesx<x>``: the heel / toe-tip sphere at x metres from the ankle (at 1.75 m);
+- ``massnominal``: the metabolic model's muscle masses from the nominal optimal fibre lengths
+  (a contracture otherwise makes its muscle lighter and cheaper; ``install_nominal_muscle_mass``).
 
 Variants combine with ``+`` (``mtp+achilles``). Prints one JSON line per variant and a
 markdown table. Nothing here is tuned to pass: a variant that does not reach the target
@@ -147,6 +149,40 @@ def install_force_rate_cost(free_speed: Any, weight: float) -> None:
     add_solver_setting(free_speed, force_rate)
 
 
+#: parameters of the body being solved (set by :func:`solve_variant`; ``massnominal`` reads them)
+BODY_PARAMS: dict[str, float] = {}
+
+
+def install_nominal_muscle_mass(free_speed: Any) -> None:
+    """Metabolic muscle mass from each muscle's NOMINAL optimal fibre length (a diagnostic).
+
+    OpenSim's Bhargava 2004 component takes a muscle's mass as F_max / σ × ρ × l_opt
+    (σ = 0.25 MPa, ρ = 1059.7 kg/m³), so a contracture (``fiber_length_<group>`` < 1) also
+    makes its muscle lighter, hence metabolically cheaper. This variant keeps the nominal
+    mass, to tell how much of a contracted body's choice comes from that."""
+    import opensim as osim
+
+    from trialsim.musculoskeletal.model import MUSCLES, SIDES, muscle_name
+    from trialsim.physiology.parameters import resolve_parameters, side_value
+
+    original = free_speed.add_metabolics
+
+    def add_metabolics(osim_mod: Any, model: Any, **kwargs: Any) -> None:
+        original(osim_mod, model, **kwargs)
+        p = resolve_parameters(BODY_PARAMS)
+        ratio = {muscle_name(spec, side): side_value(p, "fiber_length", spec.group, side) for spec in MUSCLES for side in SIDES}
+        metabolics = osim.Bhargava2004SmoothedMuscleMetabolics.safeDownCast(model.updComponent(f"/{free_speed.METABOLICS}"))
+        for i in range(metabolics.getNumMetabolicMuscles()):
+            params = metabolics.upd_muscle_parameters(i)
+            muscle = model.getMuscles().get(params.getName())
+            mass = muscle.getMaxIsometricForce() / 0.25e6 * 1059.7 * muscle.getOptimalFiberLength() / ratio[params.getName()]
+            params.set_use_provided_muscle_mass(True)
+            params.set_provided_muscle_mass(mass)
+        model.finalizeConnections()
+
+    free_speed.add_metabolics = add_metabolics
+
+
 def add_solver_setting(free_speed: Any, setting: Any) -> None:
     """Apply ``setting(solver)`` after the shipped ``_configure_solver`` (this process only)."""
     configure_solver = free_speed._configure_solver
@@ -210,6 +246,8 @@ def configure(variant: str) -> tuple[dict[str, Any], dict[str, Any]]:
             add_solver_setting(free_speed, lambda solver: solver.set_scale_variables_using_bounds(True))
         elif part == "implicit":  # implicit multibody dynamics: accelerations are variables, residuals constraints
             add_solver_setting(free_speed, lambda solver: solver.set_multibody_dynamics_mode("implicit"))
+        elif part == "massnominal":  # metabolic muscle mass from the nominal fibre length (diagnostic)
+            install_nominal_muscle_mass(free_speed)
         elif part.startswith("sparsity-"):  # Moco's Jacobian sparsity detection: none, random, initial-guess
             solver["sparsity_detection"] = part[len("sparsity-"):]
         else:
@@ -247,6 +285,7 @@ def solve_variant(variant: str, body: str = "nominal") -> dict[str, Any]:
     from trialsim.musculoskeletal.gait import SolverSettings
     from trialsim.musculoskeletal.runner import _with_curves_and_measures
 
+    BODY_PARAMS.update(BODIES[body])
     kwargs, solver = configure(variant)
     cpu = time.process_time()
     start = time.perf_counter()
