@@ -47,7 +47,11 @@ def test_fast_ancova_with_procova_and_robust_borrowing_agrees_with_nuts(decision
                               effect=0.1, rho=0.6, n_external=60, drift=-0.05)
     spec = AnalysisSpec(prognostic_adjustment=True,
                         borrowing=BorrowingSpec(method="robust_mixture", robust_weight=0.3, vague_sd=0.3))
-    fast, nuts = _assert_agree(batch, spec, decision, ANCOVA_TOL)
+    # the robust mixture's NUTS reference needs the long run: with 2 × 1000 draws (pymc 5.28.5,
+    # pytensor 2.38.3, nutpie 0.16.8; 2026-12-04) P(effect > CID) was 0.038 and 0.040 off the exact
+    # value for seeds 5 and 7 (0.013 for seed 6), the mean 0.09 SD off; with 4 × 2000 draws every
+    # seed is within 0.02 and 0.025 SD. The tolerance is unchanged; the reference is sharper.
+    fast, nuts = _assert_agree(batch, spec, decision, ANCOVA_TOL, settings=LONG)
     # NUTS reports ESS from the posterior variance of the control mean (σ̄² (1/Var − 1/Var_none));
     # the same figure from the exact posterior must agree. (The engine's ESS proper is computed per
     # component at the same σ and capped at the synthetic controls: tests/analysis/test_prior_ess.py.)
