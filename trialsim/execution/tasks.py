@@ -14,8 +14,8 @@ import logging
 import os
 import pickle
 import tempfile
-from collections.abc import Callable, Hashable, Sequence
-from contextlib import nullcontext
+from collections.abc import Callable, Hashable, Iterator, Sequence
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 from typing import Any
 
@@ -53,6 +53,25 @@ def _progress(total: int, description: str, quiet: bool):  # type: ignore[no-unt
     )
 
     return Progress(TextColumn(description), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(), transient=True)
+
+
+@contextmanager
+def _dask_client(workers: int, scheduler: str | None) -> Iterator[tuple[Any, int | None]]:
+    """A Dask client on ``scheduler``, or on a local cluster of ``workers`` one-thread
+    processes; yields ``(client, local_workers)`` (``None`` for an external scheduler)."""
+    from dask.distributed import Client, LocalCluster
+
+    cluster = None if scheduler else LocalCluster(
+        n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None,
+        silence_logs=logging.CRITICAL,
+    )
+    client = Client(scheduler) if scheduler else Client(cluster)
+    try:
+        yield client, None if cluster is None else workers
+    finally:
+        client.close()
+        if cluster is not None:
+            cluster.close()
 
 
 def run_tasks(
@@ -101,23 +120,14 @@ def run_tasks(
                 if bar:
                     bar.advance(task)
         elif pending:
-            from dask.distributed import Client, LocalCluster, as_completed
+            from dask.distributed import as_completed
 
-            cluster = None if scheduler else LocalCluster(
-                n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None,
-                silence_logs=logging.CRITICAL,
-            )
-            client = Client(scheduler) if scheduler else Client(cluster)
-            try:
+            with _dask_client(workers, scheduler) as (client, _):
                 futures = {client.submit(fn, key, key=f"trialsim-{key}", pure=False): key for key in pending}
                 for future in as_completed(futures):
                     finish(futures[future], future.result())
                     if bar:
                         bar.advance(task)
-            finally:
-                client.close()
-                if cluster is not None:
-                    cluster.close()
     return {key: results[key] for key in keys}
 
 
@@ -148,23 +158,6 @@ def run_as_ready(
     starts, :class:`trialsim.musculoskeletal.library_warm_start.StartPlan`).
     """
     pending = list(keys)
-
-    def start_ready(capacity: int, in_flight: int, submit: Callable[[str, Any], None], advance: Callable[[], None]) -> int:
-        started = 0
-        for key in list(pending):
-            if in_flight + started >= capacity:
-                break
-            state, arg = ready(key)
-            if state == WAIT:
-                continue
-            pending.remove(key)
-            if state == RUN:
-                submit(key, arg)
-                started += 1
-            else:
-                advance()
-        return started
-
     with _progress(len(keys), description, quiet) as bar:
         task = bar.add_task(description, total=len(keys)) if bar else None
         if bar:
@@ -185,37 +178,37 @@ def run_as_ready(
                     on_result(key, fn(arg))
                 advance()
             return
-        from dask.distributed import Client, LocalCluster, as_completed
+        from dask.distributed import as_completed
 
-        cluster = None if scheduler else LocalCluster(
-            n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None,
-            silence_logs=logging.CRITICAL,
-        )
-        client = Client(scheduler) if scheduler else Client(cluster)
-        try:
+        with _dask_client(workers, scheduler) as (client, local_workers):
             futures: dict[Any, str] = {}
             done = as_completed()
 
-            def submit(key: str, arg: Any) -> None:
-                future = client.submit(fn, arg, key=f"trialsim-{key}", pure=False)
-                futures[future] = key
-                done.add(future)
+            def start_ready() -> None:
+                # a cluster's workers may join after the start: ask for its size each time
+                capacity = local_workers or max(workers, sum(client.nthreads().values()), 1)
+                for key in list(pending):
+                    if len(futures) >= capacity:
+                        break
+                    state, arg = ready(key)
+                    if state == WAIT:
+                        continue
+                    pending.remove(key)
+                    if state == RUN:
+                        future = client.submit(fn, arg, key=f"trialsim-{key}", pure=False)
+                        futures[future] = key
+                        done.add(future)
+                    else:
+                        advance()
 
-            def capacity() -> int:  # a cluster's workers may join after the start: ask again each time
-                return workers if cluster is not None else max(workers, sum(client.nthreads().values()), 1)
-
-            start_ready(capacity(), 0, submit, advance)
+            start_ready()
             for future in done:
                 key = futures.pop(future)
                 on_result(key, future.result())
                 advance()
-                start_ready(capacity(), len(futures), submit, advance)
+                start_ready()
             if pending:
                 raise RuntimeError(f"run_as_ready: {len(pending)} keys never became ready (first: {pending[0]})")
-        finally:
-            client.close()
-            if cluster is not None:
-                cluster.close()
 
 
 def chunk(items: Sequence[Hashable], size: int) -> list[list[Hashable]]:
