@@ -94,12 +94,21 @@ def main() -> None:
     parser.add_argument("--workers", default="2,8,16,64")
     args = parser.parse_args()
     folder = Path(args.library) if args.library else shipped_library_dir(LIBRARY_VERSION)
+    if not (folder / "design.json").is_file():
+        parser.exit(2, f"error: {folder}/design.json: not a library v2/v3 folder; give one built by "
+                       "`trialsim library build`\n")
+    try:
+        widths = [int(x) for x in args.workers.split(",")]
+        if min(widths) < 1:
+            raise ValueError
+    except ValueError:
+        parser.exit(2, f"error: --workers {args.workers!r}: give worker counts of at least 1 separated by commas, e.g. 2,8,16\n")
     samples, records = load_records(folder)
     busy = sum(duration_s(records[s["id"]]) for s in samples)
     print(f"# {folder}: {len(samples)} design bodies, {busy / 3600:.1f} h of solve wall time, batch size {BATCH_SIZE}")
     print("| workers | barrier makespan h | as-ready makespan h | speedup_vs_barrier | utilisation barrier | utilisation as ready |")
     print("| --- | --- | --- | --- | --- | --- |")
-    for w in (int(x) for x in args.workers.split(",")):
+    for w in widths:
         barrier = barrier_makespan_s(samples, records, w, BATCH_SIZE)
         ready = as_ready_makespan_s(samples, records, w, BATCH_SIZE)
         print(f"| {w} | {barrier / 3600:.2f} | {ready / 3600:.2f} | {barrier / ready:.2f} | "
